@@ -1,0 +1,74 @@
+#pragma once
+// Dose-rate matrix and 3D dose grid: the builders the planner uses.
+//
+// Dose-rate matrix A (points × dwells, column-major, Eigen's default):
+//   A(i, j) = dose rate at point i from the source at dwell j, in Gy per second of dwell time
+//           = S_K · Ḋ(p_i; dwell j)/S_K [cGy h⁻¹ U⁻¹] / (100 · 3600)
+// so that dose_Gy = A · t_s. Each dwell carries its own position and axis direction.
+#include <Eigen/Core>
+#include <span>
+#include <vector>
+
+#include "planner/dose/kernel.hpp"
+
+namespace hdr::dose {
+
+struct DwellGeometry {
+  Eigen::Vector3d position_mm;
+  Eigen::Vector3d direction;  // unit catheter tangent, tip -> entry (source tip along -direction)
+};
+
+// Calculation points in structure-of-arrays form (mm).
+struct PointSet {
+  std::vector<float> x_mm, y_mm, z_mm;
+  size_t size() const { return x_mm.size(); }
+  void push_back(double x, double y, double z) {
+    x_mm.push_back(static_cast<float>(x));
+    y_mm.push_back(static_cast<float>(y));
+    z_mm.push_back(static_cast<float>(z));
+  }
+};
+
+using DoseRateMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+
+// Gy s⁻¹ per dwell at strength sk_U. threads: 0 = all hardware threads.
+DoseRateMatrix build_dose_rate_matrix(const Tg43Kernel& kernel, const PointSet& points,
+                                      std::span<const DwellGeometry> dwells, double sk_U, int threads = 0);
+
+// Recomputes only the given columns (a needle moved): same result as a full rebuild.
+void update_dose_rate_columns(const Tg43Kernel& kernel, const PointSet& points, std::span<const DwellGeometry> dwells,
+                              std::span<const int> columns, double sk_U, DoseRateMatrix& matrix);
+
+// Regular 3D grid; voxel (i,j,k) centre at origin + (i·dx, j·dy, k·dz); x fastest.
+struct GridSpec {
+  Eigen::Vector3d origin_mm{0, 0, 0};
+  Eigen::Vector3d spacing_mm{1, 1, 1};
+  Eigen::Vector3i dims{0, 0, 0};
+  size_t voxel_count() const { return static_cast<size_t>(dims.x()) * dims.y() * dims.z(); }
+  size_t index(int i, int j, int k) const {
+    return (static_cast<size_t>(k) * dims.y() + j) * dims.x() + i;
+  }
+  Eigen::Vector3d centre_mm(int i, int j, int k) const {
+    return origin_mm + Eigen::Vector3d(i * spacing_mm.x(), j * spacing_mm.y(), k * spacing_mm.z());
+  }
+};
+
+struct DoseGrid {
+  GridSpec spec;
+  std::vector<float> dose_Gy;  // spec.index(i,j,k)
+};
+
+// Dose from dwell times (s) at strength sk_U. Dwells with zero time are skipped.
+DoseGrid compute_dose_grid(const Tg43Kernel& kernel, const GridSpec& spec, std::span<const DwellGeometry> dwells,
+                           std::span<const double> times_s, double sk_U, int threads = 0);
+
+// Dose at arbitrary points (Gy) from dwell times: the same sum without storing a matrix.
+std::vector<float> compute_point_doses(const Tg43Kernel& kernel, const PointSet& points,
+                                       std::span<const DwellGeometry> dwells, std::span<const double> times_s,
+                                       double sk_U, int threads = 0);
+
+// The direct (non-table) path for independent checks: dose in Gy at one point.
+double direct_point_dose_Gy(const SourceModel& source, const Eigen::Vector3d& point_mm,
+                            std::span<const DwellGeometry> dwells, std::span<const double> times_s, double sk_U);
+
+}  // namespace hdr::dose
