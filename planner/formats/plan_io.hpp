@@ -2,6 +2,7 @@
 // hdr-plan/1: a planned treatment (dwells with times, metrics, timings).
 #include <string>
 
+#include "planner/formats/json_reader.hpp"
 #include "planner/formats/types.hpp"
 
 namespace hdr::formats {
