@@ -263,6 +263,10 @@ class RecordStore {
   // --- delivery sessions (therapist or physicist) ---
   // Refused unless plan_delivery_status(plan_id).deliverable().
   Id begin_session(const Actor& by, const SessionStart& start);
+  // A delivery that was refused before anything was sent to the machine (plan not approved,
+  // strength mismatch...): a session with status refused, ended at `at`, with `reason` as its
+  // one interruption. Allowed for any plan.
+  Id record_refusal(const Actor& by, const SessionStart& start, UtcTime at, const std::string& reason);
   // One synchronous write transaction per call.
   void record_dwell_progress(const Actor& by, Id session_id, const DwellProgress& progress);
   void add_interruption(const Actor& by, Id session_id, UtcTime at, const std::string& reason);

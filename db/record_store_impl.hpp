@@ -1,0 +1,34 @@
+#pragma once
+// Private to db/: the state behind RecordStore and helpers shared by its record_store_*.cpp.
+#include <initializer_list>
+#include <memory>
+#include <string>
+
+#include "db/record_store.hpp"
+#include "db/sqlite_db.hpp"
+
+namespace hdr::db {
+
+struct RecordStore::Impl {
+  StoreOptions options;
+  std::unique_ptr<Connection> conn;
+  int schema_version = 0;
+};
+
+namespace detail {
+
+// Now as stored: ISO-8601 UTC with milliseconds.
+std::string now_text();
+std::string time_text(UtcTime t);
+UtcTime parse_stored_time(const std::string& text, const std::string& what);
+
+// Throws unless `by` is a user of this store with exactly that name and role (an Actor is a
+// plain value: re-checking it stops a forged or stale one) and the role is one of `allowed`.
+void require_actor(Connection& conn, const Actor& by, std::initializer_list<Role> allowed, const std::string& action);
+
+void audit(Connection& conn, const Actor& by, const std::string& action, const std::string& table, Id id);
+
+formats::Plan load_plan_rows(Connection& conn, Id plan_id);  // hdr::Error when missing
+
+}  // namespace detail
+}  // namespace hdr::db
