@@ -1,0 +1,61 @@
+// `hdr phantom trus`, `hdr segment`, `hdr needles` (../shared/CLI.md): thin wrappers over
+// planner/imaging.
+#include <memory>
+#include <string>
+
+#include "planner/common/atomic_file.hpp"
+#include "planner/common/error.hpp"
+#include "planner/formats/structures_io.hpp"
+#include "planner/imaging/simulator.hpp"
+#include "planner/imaging/trus_io.hpp"
+#include "tools/hdr/cli_support.hpp"
+#include "tools/hdr/command_registry.hpp"
+
+namespace {
+
+// The `phantom` group is shared with `hdr phantom case` (another cmd file): reuse it when
+// that file registered it first, create it otherwise.
+CLI::App* phantom_group(CLI::App& app) {
+  try {
+    return app.get_subcommand("phantom");
+  } catch (const CLI::OptionNotFound&) {
+    CLI::App* group = app.add_subcommand("phantom", "Synthetic patients with known truth");
+    group->require_subcommand(1);
+    return group;
+  }
+}
+
+struct PhantomTrusArgs {
+  long long seed = 0;
+  std::string out;
+  int needles = 0;
+};
+
+void add_phantom_trus(CLI::App& app) {
+  auto args = std::make_shared<PhantomTrusArgs>();
+  CLI::App* sub = phantom_group(app)->add_subcommand(
+      "trus", "A reproducible hdr-trus/1 sweep of simulated TRUS frames, with DIR/truth.json");
+  sub->add_option("--seed", args->seed, "Random seed (same seed, same sweep)")->required();
+  sub->add_option("--out", args->out, "Output folder")->required();
+  sub->add_option("--needles", args->needles, "Needles placed on the 5 mm template")->check(CLI::Range(0, 40));
+  hdr::cli::set_action(sub, [args] {
+    hdr::require(args->seed >= 0, "--seed: must be >= 0, found " + std::to_string(args->seed));
+    hdr::imaging::SimulationOptions options;
+    options.needle_count = args->needles;
+    const auto sim = hdr::imaging::simulate_sweep(static_cast<std::uint64_t>(args->seed), options);
+    hdr::imaging::save_trus_folder(args->out, sim.sweep);
+    nlohmann::json truth = {{"format", "hdr-structures/1"},
+                            {"structures", hdr::formats::structure_list_to_json(sim.truth_structures)},
+                            {"catheters", hdr::formats::catheter_list_to_json(sim.truth_catheters)}};
+    hdr::write_file_atomically(args->out + "/truth.json", truth.dump(1) + "\n");
+    hdr::cli::progress("phantom trus: " + std::to_string(sim.sweep.frames.size()) + " frames, " +
+                       std::to_string(sim.truth_catheters.size()) + " needles -> " + args->out);
+    return 0;
+  });
+}
+
+void add_imaging_commands(CLI::App& app) { add_phantom_trus(app); }
+
+}  // namespace
+
+HDR_REGISTER_COMMAND(40, add_imaging_commands);
