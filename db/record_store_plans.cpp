@@ -150,7 +150,7 @@ Approval RecordStore::approve(const Actor& by, Id plan_id) {
   require(sp.recomputed_hash == sp.content_hash,
           "plan id " + std::to_string(plan_id) + " was changed after import (stored content no longer matches its hash); refusing to approve it");
   {
-    Statement st(conn, "SELECT users.name FROM approvals JOIN users ON users.id = approvals.user WHERE plan = ? AND role = ?");
+    Statement st(conn, "SELECT users.name FROM approvals JOIN users ON users.id = approvals.user WHERE approvals.plan = ? AND approvals.role = ?");
     st.bind(1, plan_id).bind(2, to_string(by.role));
     if (st.step())
       throw Error("plan id " + std::to_string(plan_id) + " already has a " + to_string(by.role) + "'s approval (by " + st.text(0) + ")");
