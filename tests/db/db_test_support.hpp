@@ -89,7 +89,7 @@ inline CalibrationInput calibration(const std::string& status = "pass", double s
 // Runs SQL on the file with the sqlite3 C API directly, behind the record store's back.
 inline void exec_sql(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) std::abort();
+  if (sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) std::abort();
   char* err = nullptr;
   const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
   const std::string msg = err ? err : "";
