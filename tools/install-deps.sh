@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ccache
   libboost-dev libeigen3-dev libopencv-dev
   libimgui-dev libsdl2-dev libgl-dev
   libsqlite3-dev sqlite3 libsodium-dev
