@@ -82,6 +82,7 @@ struct DeliverySession::Active {
   std::set<int> shown_done;
   bool command_sent = false;         // START or RESUME sent by this session
   bool seen_ours = false;            // the machine has been seen holding this program
+  std::optional<std::chrono::steady_clock::time_point> busy_since;  // DOWNLOAD answered BUSY since
 };
 
 DeliverySession::DeliverySession(const formats::Plan& plan, DeliveryRecords& records, LinkClient& link, DeliveryOptions options,
@@ -134,6 +135,19 @@ bool DeliverySession::reconnect() {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   } while (std::chrono::steady_clock::now() < deadline);
   return false;
+}
+
+void DeliverySession::close_unfinished(const std::vector<PriorSession>& priors, std::int64_t completed_id) {
+  // Nothing is left: the session that delivered the end is completed; any other session a
+  // console left in progress is closed as interrupted.
+  for (const auto& p : priors) {
+    if (p.id == completed_id && unfinished(p)) {
+      records_.set_status(p.id, "completed");
+    } else if (p.status == "in_progress") {
+      records_.add_interruption(p.id, "console lost during the session");
+      records_.set_status(p.id, "interrupted");
+    }
+  }
 }
 
 DeliveryReport DeliverySession::run() {
@@ -241,8 +255,7 @@ DeliveryReport DeliverySession::run() {
                     fmt_s(recorded[i]) + " s were recorded; session " + std::to_string(last->id) + " updated");
             }
         if (program.empty()) {
-          for (const auto& p : priors)
-            if (unfinished(p)) records_.set_status(p.id, &p == last ? "completed" : "interrupted");
+          close_unfinished(priors, last ? last->id : 0);
           return finish(SessionState::completed, "nothing left to deliver: the machine reports every dwell delivered");
         }
       }
@@ -276,8 +289,10 @@ DeliveryReport DeliverySession::run() {
       show_("decay correction: plan strength " + fmt_s(plan_U) + " U, source now " + fmt_s(*calib_U) + " U, dwell times x " +
             std::to_string(factor));
     if (program.empty()) {
+      std::int64_t last = 0;
       for (const auto& p : priors)
-        if (unfinished(p)) records_.set_status(p.id, "completed");
+        if (unfinished(p)) last = p.id;
+      close_unfinished(priors, last);
       return finish(SessionState::completed, "nothing left to deliver: the records show every dwell delivered");
     }
   }
@@ -355,6 +370,15 @@ DeliveryReport DeliverySession::monitor(Active& a) {
         records_.add_interruption(a.session_id, "machine rejected the program: " + out.response.detail);
         records_.set_status(a.session_id, "refused");
         return finish(SessionState::refused, "the afterloader rejected the program: " + out.response.detail);
+      }
+      if (out.answered && out.response.result == Result::busy) {
+        // Another program is running, or a source is still retracting: wait a little, no more.
+        if (!a.busy_since) a.busy_since = std::chrono::steady_clock::now();
+        if (std::chrono::steady_clock::now() - *a.busy_since > std::chrono::seconds(10)) {
+          records_.add_interruption(a.session_id, "machine busy: " + out.response.detail);
+          records_.set_status(a.session_id, "refused");
+          return finish(SessionState::refused, "the afterloader is busy and took no program: " + out.response.detail);
+        }
       }
       if (!out.answered || out.response.result == Result::busy)
         std::this_thread::sleep_for(std::chrono::milliseconds(options_.poll_interval_ms));

@@ -106,6 +106,7 @@ class DeliverySession {
   std::optional<StatusReport> query_status();
   bool reconnect();
   DeliveryReport monitor(Active& a);
+  void close_unfinished(const std::vector<PriorSession>& priors, std::int64_t completed_id);
 
   const formats::Plan& plan_;
   DeliveryRecords& records_;
