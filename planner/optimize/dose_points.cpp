@@ -1,0 +1,156 @@
+#include "planner/optimize/dose_points.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "planner/anatomy/random.hpp"
+#include "planner/anatomy/sampling.hpp"
+#include "planner/common/error.hpp"
+
+namespace hdr::optimize {
+
+const char* to_string(PointGroup g) {
+  switch (g) {
+    case PointGroup::target_surface: return "target_surface";
+    case PointGroup::target_volume: return "target_volume";
+    case PointGroup::boost: return "boost";
+    case PointGroup::urethra: return "urethra";
+    case PointGroup::rectum: return "rectum";
+    case PointGroup::bladder: return "bladder";
+    case PointGroup::other_organ: return "other_organ";
+    case PointGroup::normal_tissue: return "normal_tissue";
+  }
+  return "?";
+}
+
+void PointDensity::validate() const {
+  const std::pair<const char*, double> fields[] = {
+      {"target_surface_mm", target_surface_mm}, {"target_volume_mm", target_volume_mm}, {"boost_mm", boost_mm},
+      {"urethra_mm", urethra_mm}, {"organ_surface_mm", organ_surface_mm}, {"organ_volume_mm", organ_volume_mm},
+      {"normal_tissue_mm", normal_tissue_mm}};
+  for (const auto& [f, v] : fields)
+    require(std::isfinite(v) && v > 0.2, std::string("PointDensity::") + f + " = " + std::to_string(v) + ": must be > 0.2 mm");
+  require(std::isfinite(organ_region_mm) && organ_region_mm >= 0,
+          "PointDensity::organ_region_mm = " + std::to_string(organ_region_mm) + ": must be >= 0");
+}
+
+size_t DosePoints::count(PointGroup g) const { return static_cast<size_t>(std::count(group.begin(), group.end(), g)); }
+
+namespace {
+
+struct Builder {
+  DosePoints out;
+  double rx2;
+  void add(const std::vector<anatomy::Point3>& pts, PointGroup g, double min_Gy, double w_min, double max_Gy,
+           double w_max, const anatomy::Box3* region = nullptr) {
+    std::vector<anatomy::Point3> kept;
+    for (const auto& p : pts) {
+      if (region && (p[0] < region->min_mm[0] || p[0] > region->max_mm[0] || p[1] < region->min_mm[1] ||
+                     p[1] > region->max_mm[1] || p[2] < region->min_mm[2] || p[2] > region->max_mm[2]))
+        continue;
+      kept.push_back(p);
+    }
+    if (kept.empty()) return;
+    const double n = static_cast<double>(kept.size());
+    for (const auto& p : kept) {
+      out.points.push_back(p[0], p[1], p[2]);
+      out.min_Gy.push_back(static_cast<float>(min_Gy));
+      out.max_Gy.push_back(static_cast<float>(max_Gy));
+      out.w_min.push_back(static_cast<float>(w_min / n / rx2));
+      out.w_max.push_back(static_cast<float>(w_max / n / rx2));
+      out.group.push_back(g);
+    }
+  }
+};
+
+// Distance from p to the target's solid (0 inside), as in dwell activation.
+double distance_to_target_mm(const anatomy::StructureGeometry& t, double x, double y, double z) {
+  if (t.contains(x, y, z)) return 0.0;
+  double best = 1e300;
+  for (const auto& slab : t.slabs()) {
+    const double dz = z < slab.z_lo_mm ? slab.z_lo_mm - z : (z > slab.z_hi_mm ? z - slab.z_hi_mm : 0.0);
+    if (dz >= best) continue;
+    const double dxy = slab.polygon.contains(x, y) ? 0.0 : slab.polygon.distance_to_boundary_mm(x, y);
+    best = std::min(best, std::hypot(dz, dxy));
+  }
+  return best;
+}
+
+}  // namespace
+
+DosePoints build_dose_points(const Roles& roles, const Protocol& protocol, double rx_Gy, const PointDensity& d,
+                             uint64_t seed, const GroupScale& sc) {
+  d.validate();
+  require(std::isfinite(rx_Gy) && rx_Gy > 0, "prescription dose_Gy = " + std::to_string(rx_Gy) + ": must be > 0");
+  const Objectives& o = protocol.objectives;
+  Builder b{DosePoints{}, rx_Gy * rx_Gy};
+  auto gi = [](PointGroup g) { return static_cast<int>(g); };
+  auto Gy = [&](double pct, PointGroup g) { return rx_Gy * pct / 100.0 * sc.max_pct_factor[gi(g)]; };
+  const auto& T = *roles.target;
+  using G = PointGroup;
+  // Target: surface points carry the coverage (cold spots live at the surface) and a tighter
+  // hot limit; volume points carry coverage and the V150 hot limit.
+  b.add(anatomy::sample_surface_points(T, d.target_surface_mm, seed + 1), G::target_surface, rx_Gy * o.target_min_pct / 100,
+        o.target_weight_min * sc.w[gi(G::target_surface)], Gy(o.target_surface_max_pct, G::target_surface),
+        o.target_weight_max * sc.w[gi(G::target_surface)]);
+  b.add(anatomy::sample_volume_points(T, d.target_volume_mm, seed + 2), G::target_volume, rx_Gy * o.target_min_pct / 100,
+        o.target_weight_min * sc.w[gi(G::target_volume)], Gy(o.target_max_pct, G::target_volume),
+        o.target_weight_max * sc.w[gi(G::target_volume)]);
+  for (size_t k = 0; k < roles.boosts.size(); ++k)
+    b.add(anatomy::sample_volume_points(*roles.boosts[k], d.boost_mm, seed + 10 + k), G::boost,
+          rx_Gy * o.boost_min_pct / 100, o.boost_weight_min * sc.w[gi(G::boost)], 0, 0);
+  anatomy::Box3 region = T.bounds();
+  for (int a = 0; a < 3; ++a) {
+    region.min_mm[a] -= d.organ_region_mm;
+    region.max_mm[a] += d.organ_region_mm;
+  }
+  auto organ = [&](const anatomy::StructureGeometry* s, G g, double max_pct, double w, double vol_mm, double surf_mm,
+                   uint64_t sd) {
+    if (!s || !s->has_volume()) return;
+    std::vector<anatomy::Point3> pts = anatomy::sample_surface_points(*s, surf_mm, sd);
+    const auto vol = anatomy::sample_volume_points(*s, vol_mm, sd + 1);
+    pts.insert(pts.end(), vol.begin(), vol.end());
+    b.add(pts, g, 0, 0, Gy(max_pct, g), w * sc.w[gi(g)], &region);
+  };
+  organ(roles.urethra, G::urethra, o.urethra_max_pct, o.urethra_weight_max, d.urethra_mm, d.urethra_mm, seed + 20);
+  organ(roles.rectum, G::rectum, o.rectum_max_pct, o.rectum_weight_max, d.organ_volume_mm, d.organ_surface_mm, seed + 30);
+  organ(roles.bladder, G::bladder, o.bladder_max_pct, o.bladder_weight_max, d.organ_volume_mm, d.organ_surface_mm,
+        seed + 40);
+  for (size_t k = 0; k < roles.other_organs.size(); ++k)
+    organ(roles.other_organs[k], G::other_organ, o.other_organ_max_pct, o.other_organ_weight_max, d.organ_volume_mm,
+          d.organ_surface_mm, seed + 50 + k);
+
+  // Normal tissue: a shell around the target outside every organ, with a maximum dose that
+  // falls off with distance (conformity, HIPO's "normal tissue" objective).
+  {
+    anatomy::SplitMix64 rng(seed + 99);
+    const anatomy::Box3 tb = T.bounds();
+    const double h = d.normal_tissue_mm, shell = o.normal_shell_mm;
+    int n[3];
+    for (int a = 0; a < 3; ++a) n[a] = static_cast<int>(std::ceil((tb.max_mm[a] - tb.min_mm[a] + 2 * shell) / h));
+    std::vector<anatomy::Point3> pts;
+    std::vector<double> limit;
+    for (int k = 0; k < n[2]; ++k)
+      for (int j = 0; j < n[1]; ++j)
+        for (int i = 0; i < n[0]; ++i) {
+          const double x = tb.min_mm[0] - shell + (i + rng.uniform()) * h;
+          const double y = tb.min_mm[1] - shell + (j + rng.uniform()) * h;
+          const double z = tb.min_mm[2] - shell + (k + rng.uniform()) * h;
+          const double dist = distance_to_target_mm(T, x, y, z);
+          if (dist < 1.0 || dist > shell) continue;
+          bool in_organ = false;
+          for (const auto* s : {roles.urethra, roles.rectum, roles.bladder})
+            if (s && s->contains(x, y, z)) in_organ = true;
+          if (in_organ) continue;
+          pts.push_back({x, y, z});
+          limit.push_back(std::max(o.normal_floor_pct, o.normal_max_pct_at_surface - o.normal_falloff_pct_per_mm * dist));
+        }
+    const size_t first = b.out.size();
+    b.add(pts, G::normal_tissue, 0, 0, rx_Gy, o.normal_weight_max * sc.w[gi(G::normal_tissue)]);
+    for (size_t i = 0; i < pts.size(); ++i)
+      b.out.max_Gy[first + i] = static_cast<float>(Gy(limit[i], G::normal_tissue));
+  }
+  return std::move(b.out);
+}
+
+}  // namespace hdr::optimize

@@ -1,0 +1,52 @@
+#pragma once
+// The optimiser's dose points (IPSA style: Lessard & Pouliot, Med Phys 28 (2001) 773; HIPO:
+// Karabis et al., Brachytherapy 2005): per structure, surface and volume points with a
+// minimum and/or maximum dose and weights. Penalty per point i with dose d_i (Gy):
+//   w_min_i · max(0, L_i − d_i)² + w_max_i · max(0, d_i − U_i)²      (divided by Rx²)
+// Group weights are divided by the group's point count, so a protocol weight means the same
+// whatever the sampling density. A zero weight means "no limit on that side".
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "planner/dose/dose_matrix.hpp"
+#include "planner/optimize/protocol.hpp"
+#include "planner/optimize/roles.hpp"
+
+namespace hdr::optimize {
+
+enum class PointGroup : uint8_t { target_surface, target_volume, boost, urethra, rectum, bladder, other_organ, normal_tissue };
+const char* to_string(PointGroup g);
+constexpr int point_group_count = 8;
+
+struct PointDensity {
+  double target_surface_mm = 3.5;
+  double target_volume_mm = 5.0;
+  double boost_mm = 3.5;
+  double urethra_mm = 2.5;
+  double organ_surface_mm = 3.5;
+  double organ_volume_mm = 5.0;
+  double normal_tissue_mm = 6.0;
+  double organ_region_mm = 15.0;  // organ points only within the target's box grown by this
+  void validate() const;          // every spacing > 0.2 mm, region >= 0
+};
+
+struct DosePoints {
+  dose::PointSet points;
+  std::vector<float> min_Gy, max_Gy;      // L_i, U_i
+  std::vector<float> w_min, w_max;        // per point (already divided by count and Rx²)
+  std::vector<PointGroup> group;
+  size_t size() const { return points.size(); }
+  size_t count(PointGroup g) const;
+};
+
+// Scales the objective's penalty weights of one group (the planner's adaptive loop).
+struct GroupScale {
+  double w[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};
+  double max_pct_factor[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};  // scales U_i
+};
+
+DosePoints build_dose_points(const Roles& roles, const Protocol& protocol, double prescription_Gy,
+                             const PointDensity& density, uint64_t seed, const GroupScale& scale = {});
+
+}  // namespace hdr::optimize

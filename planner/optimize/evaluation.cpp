@@ -1,0 +1,261 @@
+#include "planner/optimize/evaluation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "planner/anatomy/mask.hpp"
+#include "planner/common/error.hpp"
+
+namespace hdr::optimize {
+
+void EvaluationOptions::validate() const {
+  const std::pair<const char*, double> f[] = {{"target_spacing_mm", target_spacing_mm},
+                                              {"urethra_spacing_mm", urethra_spacing_mm},
+                                              {"urethra_min_spacing_mm", urethra_min_spacing_mm},
+                                              {"organ_spacing_mm", organ_spacing_mm},
+                                              {"organ_min_spacing_mm", organ_min_spacing_mm}};
+  for (const auto& [name, v] : f)
+    require(std::isfinite(v) && v >= 0.05 && v <= 10,
+            std::string("EvaluationOptions::") + name + " = " + std::to_string(v) + ": must be in [0.05, 10] mm");
+  require(refine_fraction > 0 && refine_fraction <= 1,
+          "EvaluationOptions::refine_fraction = " + std::to_string(refine_fraction) + ": must be in (0, 1]");
+  require(threads >= 0, "EvaluationOptions::threads = " + std::to_string(threads) + ": must be >= 0");
+}
+
+EvaluationOptions EvaluationOptions::coarse(int threads) {
+  EvaluationOptions o;
+  o.target_spacing_mm = 2.0;
+  o.urethra_spacing_mm = 1.0;
+  o.urethra_min_spacing_mm = 0.5;
+  o.organ_spacing_mm = 3.0;
+  o.organ_min_spacing_mm = 1.0;
+  o.threads = threads;
+  return o;
+}
+
+const StructureEvaluation* PlanEvaluation::find(const std::string& role) const {
+  for (const auto& s : structures)
+    if (s.role == role) return &s;
+  return nullptr;
+}
+
+namespace {
+
+struct Cell {
+  float x, y, z, h;
+  bool inside;
+};
+
+struct DoseContext {
+  const dose::Tg43Kernel* kernel;
+  std::vector<dose::DwellGeometry> dwells;  // only dwells with time > 0
+  std::vector<double> times_s;
+  double sk_U;
+  int threads;
+  size_t* counter;
+
+  void doses(const std::vector<Cell>& cells, size_t first, std::vector<float>& out) const {
+    dose::PointSet ps;
+    ps.x_mm.reserve(cells.size() - first);
+    ps.y_mm.reserve(cells.size() - first);
+    ps.z_mm.reserve(cells.size() - first);
+    for (size_t i = first; i < cells.size(); ++i) {
+      ps.x_mm.push_back(cells[i].x);
+      ps.y_mm.push_back(cells[i].y);
+      ps.z_mm.push_back(cells[i].z);
+    }
+    out.resize(cells.size());
+    if (ps.size() == 0) return;
+    *counter += ps.size();
+    if (dwells.empty()) {
+      std::fill(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), 0.0f);
+      return;
+    }
+    const auto d = dose::compute_point_doses(*kernel, ps, dwells, times_s, sk_U, threads);
+    std::copy(d.begin(), d.end(), out.begin() + static_cast<std::ptrdiff_t>(first));
+  }
+};
+
+// Base cells: every grid cell whose centre is inside, plus (with_ring) the cells touching one.
+std::vector<Cell> base_cells(const anatomy::StructureGeometry& s, double h, bool with_ring) {
+  const anatomy::VoxelGrid g = anatomy::grid_covering(s, h, with_ring ? h : 0.0);
+  const auto mask = anatomy::voxel_mask(s, g);
+  std::vector<uint8_t> ring;
+  if (with_ring) {
+    // 26-neighbourhood dilation, separably along x, y, z.
+    ring = mask;
+    std::vector<uint8_t> tmp(ring.size());
+    const int step[3] = {1, g.dims[0], g.dims[0] * g.dims[1]};
+    for (int a = 0; a < 3; ++a) {
+      tmp = ring;
+      for (int k = 0; k < g.dims[2]; ++k)
+        for (int j = 0; j < g.dims[1]; ++j)
+          for (int i = 0; i < g.dims[0]; ++i) {
+            const int c[3] = {i, j, k};
+            const size_t idx = g.index(i, j, k);
+            if (tmp[idx]) continue;
+            if ((c[a] > 0 && tmp[idx - static_cast<size_t>(step[a])]) ||
+                (c[a] + 1 < g.dims[a] && tmp[idx + static_cast<size_t>(step[a])]))
+              ring[idx] = 1;
+          }
+    }
+  }
+  std::vector<Cell> cells;
+  for (int k = 0; k < g.dims[2]; ++k)
+    for (int j = 0; j < g.dims[1]; ++j)
+      for (int i = 0; i < g.dims[0]; ++i) {
+        const size_t idx = g.index(i, j, k);
+        if (!mask[idx] && !(with_ring && ring[idx])) continue;
+        cells.push_back({static_cast<float>(g.origin_mm[0] + i * h), static_cast<float>(g.origin_mm[1] + j * h),
+                         static_cast<float>(g.origin_mm[2] + k * h), static_cast<float>(h), mask[idx] != 0});
+      }
+  return cells;
+}
+
+Dvh make_dvh(const std::vector<Cell>& cells, const std::vector<float>& dose) {
+  std::vector<DoseSample> s;
+  s.reserve(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i)
+    if (cells[i].inside) s.push_back({dose[i], cells[i].h * cells[i].h * cells[i].h});
+  return Dvh(std::move(s));
+}
+
+enum class Reference { none, d01_cc, d2_cc };
+
+StructureEvaluation evaluate_structure(const anatomy::StructureGeometry& s, const std::string& role,
+                                       const std::string& kind, double h0, double h_min, Reference ref,
+                                       double refine_fraction, const DoseContext& ctx) {
+  StructureEvaluation out;
+  out.role = role;
+  out.kind = kind;
+  out.volume_cc = s.volume_cc();
+  std::vector<Cell> cells = base_cells(s, h0, ref != Reference::none);
+  std::vector<float> dose;
+  ctx.doses(cells, 0, dose);
+  double h = h0;
+  while (ref != Reference::none && h > h_min * 1.0001) {
+    const Dvh dvh = make_dvh(cells, dose);
+    if (dvh.empty()) break;
+    const double ref_Gy = ref == Reference::d01_cc ? dvh.d_cc(0.1) : dvh.d_cc(2.0);
+    // Down to 1 mm everything near the reference dose; below 1 mm only the hottest cells
+    // (those that decide D2cc ... D0.1cc and Dmax), which keeps the sample count small.
+    const double fraction = h / 2 < 0.99 ? std::max(refine_fraction, 0.97) : refine_fraction;
+    const float threshold = static_cast<float>(fraction * ref_Gy);
+    std::vector<Cell> next;
+    std::vector<float> next_dose;
+    next.reserve(cells.size());
+    next_dose.reserve(cells.size());
+    for (size_t i = 0; i < cells.size(); ++i)
+      if (cells[i].h > static_cast<float>(h_min) * 1.0001f && dose[i] >= threshold) continue;  // refined below
+      else {
+        next.push_back(cells[i]);
+        next_dose.push_back(dose[i]);
+      }
+    const size_t first_child = next.size();
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (!(cells[i].h > static_cast<float>(h_min) * 1.0001f && dose[i] >= threshold)) continue;
+      const float q = cells[i].h / 4, hc = cells[i].h / 2;
+      for (int c = 0; c < 8; ++c) {
+        const float x = cells[i].x + ((c & 1) ? q : -q);
+        const float y = cells[i].y + ((c & 2) ? q : -q);
+        const float z = cells[i].z + ((c & 4) ? q : -q);
+        next.push_back({x, y, z, hc, s.contains(x, y, z)});
+      }
+    }
+    if (next.size() == first_child) break;
+    cells.swap(next);
+    dose.swap(next_dose);
+    ctx.doses(cells, first_child, dose);
+    h /= 2;
+  }
+  out.dvh = make_dvh(cells, dose);
+  out.sample_count = cells.size();
+  require(!out.dvh.empty(), "structure '" + s.name() + "' contains no evaluation voxel (smaller than the grid)");
+  return out;
+}
+
+}  // namespace
+
+PlanEvaluation evaluate_plan(const Roles& roles, const dose::Tg43Kernel& kernel,
+                             std::span<const dose::DwellGeometry> dwells, std::span<const double> times_s, double sk_U,
+                             double rx_Gy, const EvaluationOptions& o) {
+  o.validate();
+  HDR_ASSERT(dwells.size() == times_s.size(), "dwell and time counts differ");
+  PlanEvaluation e;
+  DoseContext ctx{&kernel, {}, {}, sk_U, o.threads, &e.dose_evaluations};
+  for (size_t j = 0; j < dwells.size(); ++j)
+    if (times_s[j] > 0) {
+      ctx.dwells.push_back(dwells[j]);
+      ctx.times_s.push_back(times_s[j]);
+    }
+  (void)rx_Gy;
+  e.structures.push_back(evaluate_structure(*roles.target, "prostate", "target", o.target_spacing_mm,
+                                            o.target_spacing_mm, Reference::none, o.refine_fraction, ctx));
+  if (roles.urethra && roles.urethra->has_volume())
+    e.structures.push_back(evaluate_structure(*roles.urethra, "urethra", "urethra", o.urethra_spacing_mm,
+                                              o.urethra_min_spacing_mm, Reference::d01_cc, o.refine_fraction, ctx));
+  const std::pair<const anatomy::StructureGeometry*, const char*> organs[] = {{roles.rectum, "rectum"},
+                                                                             {roles.bladder, "bladder"}};
+  for (const auto& [s, role] : organs)
+    if (s && s->has_volume())
+      e.structures.push_back(evaluate_structure(*s, role, "organ", o.organ_spacing_mm, o.organ_min_spacing_mm,
+                                                Reference::d2_cc, o.refine_fraction, ctx));
+  for (const auto* s : roles.other_organs)
+    if (s->has_volume())
+      e.structures.push_back(evaluate_structure(*s, s->name(), "organ", o.organ_spacing_mm, o.organ_min_spacing_mm,
+                                                Reference::d2_cc, o.refine_fraction, ctx));
+  for (const auto* s : roles.boosts)
+    e.structures.push_back(evaluate_structure(*s, s->name(), "boost", std::min(1.0, o.target_spacing_mm),
+                                              o.target_spacing_mm, Reference::none, o.refine_fraction, ctx));
+  return e;
+}
+
+double metric_value(const StructureEvaluation& s, const MetricSpec& m, double rx_Gy, double c) {
+  switch (m.kind) {
+    case MetricKind::v_pct: return s.dvh.v_pct(m.x / 100.0 * rx_Gy / c);
+    case MetricKind::d_pct: return c * s.dvh.d_pct(m.x);
+    case MetricKind::d_cc: return c * s.dvh.d_cc(m.x);
+    case MetricKind::d_max: return c * s.dvh.d_max_Gy();
+    case MetricKind::volume_cc: return s.volume_cc;
+  }
+  return 0;
+}
+
+formats::Metrics plan_metrics(const PlanEvaluation& e, double rx_Gy) {
+  formats::Metrics m;
+  auto put = [&](const StructureEvaluation& s, std::initializer_list<const char*> names) {
+    for (const char* n : names) m[s.role][n] = metric_value(s, *parse_metric_name(n), rx_Gy);
+  };
+  for (const auto& s : e.structures) {
+    if (s.role == "prostate") put(s, {"V100_pct", "V150_pct", "V200_pct", "D90_Gy", "volume_cc"});
+    else if (s.role == "urethra") put(s, {"D10_Gy", "D0.1cc_Gy", "Dmax_Gy"});
+    else if (s.role == "rectum") put(s, {"D2cc_Gy", "D1cc_Gy", "D0.1cc_Gy"});
+    else if (s.role == "bladder") put(s, {"D2cc_Gy", "D1cc_Gy"});
+    else if (s.kind == "boost") put(s, {"V100_pct", "V150_pct", "D90_Gy", "volume_cc"});
+    else put(s, {"D2cc_Gy", "D0.1cc_Gy"});
+  }
+  return m;
+}
+
+std::vector<ConstraintResult> check_protocol(const Protocol& p, const PlanEvaluation& e, double rx_Gy, double c) {
+  std::vector<ConstraintResult> out;
+  for (const auto& k : p.constraints) {
+    ConstraintResult r;
+    r.constraint = k;
+    const StructureEvaluation* s = e.find(k.structure);
+    r.unit = k.spec.kind == MetricKind::v_pct ? "%" : "Gy";
+    r.limit = k.spec.kind == MetricKind::v_pct ? k.limit_pct : k.limit_pct / 100.0 * rx_Gy;
+    if (s) {
+      r.applicable = true;
+      r.value = metric_value(*s, k.spec, rx_Gy, c);
+      r.pass = k.is_max ? r.value <= r.limit : r.value >= r.limit;
+      r.excess = r.pass ? 0.0 : std::fabs(r.value - r.limit);
+    } else {
+      r.pass = true;  // nothing to judge: reported as not applicable
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace hdr::optimize

@@ -1,0 +1,71 @@
+#include "planner/optimize/objective.hpp"
+
+#include "planner/common/error.hpp"
+
+namespace hdr::optimize {
+
+DwellObjective::DwellObjective(const dose::DoseRateMatrix& A, const DosePoints& points,
+                               std::vector<std::pair<int, int>> neighbours, double modulation_weight, double time_scale_s)
+    : A_(&A), p_(&points), pairs_(std::move(neighbours)), lambda_(modulation_weight), tau_(time_scale_s) {
+  HDR_ASSERT(static_cast<size_t>(A.rows()) == points.size(), "dose-rate matrix rows != dose points");
+  HDR_ASSERT(time_scale_s > 0, "time scale must be > 0");
+  tf_.resize(A.cols());
+  d_.resize(A.rows());
+  r_.resize(A.rows());
+  g_.resize(A.cols());
+}
+
+const Eigen::VectorXf& DwellObjective::dose(const Eigen::VectorXd& t) const {
+  tf_ = t.cast<float>();
+  d_.noalias() = (*A_) * tf_;
+  return d_;
+}
+
+double DwellObjective::penalty(Eigen::VectorXf* residual) const {
+  double f = 0;
+  const size_t n = p_->size();
+  for (size_t i = 0; i < n; ++i) {
+    const float d = d_[static_cast<Eigen::Index>(i)];
+    const float lo = p_->min_Gy[i] - d, hi = d - p_->max_Gy[i];
+    float r = 0;
+    if (lo > 0) {
+      f += static_cast<double>(p_->w_min[i] * lo * lo);
+      r -= 2 * p_->w_min[i] * lo;
+    }
+    if (hi > 0) {
+      f += static_cast<double>(p_->w_max[i] * hi * hi);
+      r += 2 * p_->w_max[i] * hi;
+    }
+    if (residual) (*residual)[static_cast<Eigen::Index>(i)] = r;
+  }
+  return f;
+}
+
+double DwellObjective::evaluate(const Eigen::VectorXd& t, Eigen::VectorXd& grad) const {
+  dose(t);
+  double f = penalty(&r_);
+  g_.noalias() = A_->transpose() * r_;
+  grad = g_.cast<double>();
+  if (!pairs_.empty() && lambda_ > 0) {
+    const double c = lambda_ / static_cast<double>(pairs_.size()) / (tau_ * tau_);
+    for (const auto& [j, k] : pairs_) {
+      const double diff = t[j] - t[k];
+      f += c * diff * diff;
+      grad[j] += 2 * c * diff;
+      grad[k] -= 2 * c * diff;
+    }
+  }
+  return f;
+}
+
+double DwellObjective::value(const Eigen::VectorXd& t) const {
+  dose(t);
+  double f = penalty(nullptr);
+  if (!pairs_.empty() && lambda_ > 0) {
+    const double c = lambda_ / static_cast<double>(pairs_.size()) / (tau_ * tau_);
+    for (const auto& [j, k] : pairs_) f += c * (t[j] - t[k]) * (t[j] - t[k]);
+  }
+  return f;
+}
+
+}  // namespace hdr::optimize

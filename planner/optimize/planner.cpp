@@ -1,0 +1,401 @@
+#include "planner/optimize/planner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "planner/common/error.hpp"
+#include "planner/dose/kernel.hpp"
+#include "planner/dose/source_model.hpp"
+#include "planner/optimize/objective.hpp"
+
+namespace hdr::optimize {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+int group_of(const std::string& structure, const Roles& roles) {
+  if (structure == "prostate") return static_cast<int>(PointGroup::target_volume);
+  if (structure == "urethra") return static_cast<int>(PointGroup::urethra);
+  if (structure == "rectum") return static_cast<int>(PointGroup::rectum);
+  if (structure == "bladder") return static_cast<int>(PointGroup::bladder);
+  for (const auto* b : roles.boosts)
+    if (b->name() == structure) return static_cast<int>(PointGroup::boost);
+  return static_cast<int>(PointGroup::other_organ);
+}
+
+// The scale bounds one constraint puts on the times: a max limit gives c <= bound, a min
+// limit c >= bound. `vol_margin_pp` / `dose_margin_rel` tighten the limit (planning margin).
+double scale_bound(const ConstraintResult& k, const StructureEvaluation& s, double rx_Gy, double vol_margin_pp,
+                   double dose_margin_rel) {
+  const Constraint& c = k.constraint;
+  if (c.spec.kind == MetricKind::v_pct) {
+    const double dose_level = c.spec.x / 100.0 * rx_Gy;
+    double vol = c.is_max ? c.limit_pct - vol_margin_pp : c.limit_pct + vol_margin_pp;
+    vol = std::clamp(vol, 1e-3, 100.0);
+    const double d = s.dvh.d_pct(vol);  // dose level at which V = vol
+    return d > 0 ? dose_level / d : 1e300;
+  }
+  const double value = metric_value(s, c.spec, rx_Gy, 1.0);
+  const double limit = c.limit_pct / 100.0 * rx_Gy * (c.is_max ? 1.0 - dose_margin_rel : 1.0 + dose_margin_rel);
+  if (!(value > 0)) return 1e300;
+  return limit / value;
+}
+
+struct ScaleChoice {
+  double c = 1;
+  std::vector<int> limiting_groups;  // groups of max constraints that conflict with coverage
+  bool limiting_target_hot = false;
+};
+
+ScaleChoice choose_scale(const Protocol& p, const PlanEvaluation& e, const Roles& roles, double rx_Gy) {
+  const auto ks = check_protocol(p, e, rx_Gy, 1.0);
+  const double vmargin = std::max(0.0, p.v100_aim_pct - 95.0);
+  double lo = 0, hi = 1e300, lo_hard = 0, hi_hard = 1e300;
+  // Coverage aim of the target.
+  const StructureEvaluation* t = e.find("prostate");
+  HDR_ASSERT(t != nullptr, "no target evaluation");
+  const double d_aim = t->dvh.d_pct(p.v100_aim_pct);
+  if (d_aim > 0) lo = rx_Gy / d_aim;
+  std::vector<std::pair<double, int>> max_bounds;
+  for (const auto& k : ks) {
+    if (!k.applicable) continue;
+    const StructureEvaluation* s = e.find(k.constraint.structure);
+    const double b = scale_bound(k, *s, rx_Gy, k.constraint.spec.kind == MetricKind::v_pct ? (k.constraint.is_max ? 2.0 : vmargin) : 0.0,
+                                 p.upper_limit_margin_pct / 100.0);
+    const double b_hard = scale_bound(k, *s, rx_Gy, 0.0, 0.0);
+    if (k.constraint.is_max) {
+      hi = std::min(hi, b);
+      hi_hard = std::min(hi_hard, b_hard);
+      max_bounds.emplace_back(b, group_of(k.constraint.structure, roles));
+    } else {
+      lo = std::max(lo, b);
+      lo_hard = std::max(lo_hard, b_hard);
+    }
+  }
+  ScaleChoice ch;
+  if (lo <= hi) {
+    ch.c = lo;
+    return ch;
+  }
+  for (const auto& [b, g] : max_bounds)
+    if (b < lo) {
+      if (g == static_cast<int>(PointGroup::target_volume)) ch.limiting_target_hot = true;
+      else ch.limiting_groups.push_back(g);
+    }
+  // No scale keeps every planning margin: split the hard interval when there is one, else keep
+  // coverage (the failing upper limit is then reported).
+  ch.c = lo_hard <= hi_hard ? 0.5 * (lo_hard + hi_hard) : lo_hard;
+  return ch;
+}
+
+std::string describe_failure(const ConstraintResult& r) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s %s = %.2f %s %s %.2f %s (by %.2f %s)", r.constraint.structure.c_str(),
+                r.constraint.metric.c_str(), r.value, r.unit.c_str(), r.constraint.is_max ? ">" : "<", r.limit,
+                r.unit.c_str(), r.excess, r.unit.c_str());
+  return buf;
+}
+
+}  // namespace
+
+void PlannerOptions::validate() const {
+  density.validate();
+  lbfgs.validate();
+  evaluation.validate();
+  require(threads >= 0, "PlannerOptions::threads = " + std::to_string(threads) + ": must be >= 0");
+  require(max_rounds >= 1 && max_rounds <= 20, "PlannerOptions::max_rounds = " + std::to_string(max_rounds) + ": must be in 1..20");
+  require(time_step_s > 0 && time_step_s <= 1, "PlannerOptions::time_step_s = " + std::to_string(time_step_s) + ": must be in (0, 1]");
+}
+
+PlanningSession::~PlanningSession() = default;
+
+PlanningSession::PlanningSession(formats::Case c, Protocol protocol, PlannerOptions options)
+    : case_(std::move(c)), protocol_(std::move(protocol)), options_(options) {
+  const auto t0 = Clock::now();
+  options_.validate();
+  protocol_.validate();
+  options_.evaluation.threads = options_.threads;
+  require(std::isfinite(case_.source.air_kerma_strength_U) && case_.source.air_kerma_strength_U > 0,
+          "case '" + case_.id + "': source.air_kerma_strength_U = " + std::to_string(case_.source.air_kerma_strength_U) +
+              ": must be > 0");
+  require(std::isfinite(case_.prescription.dose_Gy) && case_.prescription.dose_Gy > 0,
+          "case '" + case_.id + "': prescription.dose_Gy = " + std::to_string(case_.prescription.dose_Gy) + ": must be > 0");
+  require(std::isfinite(case_.dwell_step_mm) && case_.dwell_step_mm > 0,
+          "case '" + case_.id + "': dwell_step_mm = " + std::to_string(case_.dwell_step_mm) + ": must be > 0");
+  require(!case_.catheters.empty(), "case '" + case_.id + "': no catheters to plan with");
+  source_ = &dose::SourceLibrary::builtin().get(case_.source.model);
+  structures_ = anatomy::build_structures(case_.structures);
+  roles_ = identify_roles(structures_);
+  points_ = build_dose_points(roles_, protocol_, case_.prescription.dose_Gy, options_.density, options_.seed, scale_);
+  dwells_ = active_dwells(case_.catheters, case_.dwell_step_mm, *roles_.target, protocol_.dwell_activation_margin_mm);
+  require(!dwells_.empty(), "case '" + case_.id + "': no catheter has a dwell position inside the target '" +
+                                roles_.target->name() + "' (+ " + std::to_string(protocol_.dwell_activation_margin_mm) +
+                                " mm margin)");
+  kernel_ = std::make_unique<dose::Tg43Kernel>(*source_);
+  rebuild_matrix();
+  matrix_ms_ = ms_since(t0);
+}
+
+void PlanningSession::rebuild_matrix() {
+  geometry_ = dwell_geometry(dwells_);
+  A_ = dose::build_dose_rate_matrix(*kernel_, points_.points, geometry_, case_.source.air_kerma_strength_U,
+                                    options_.threads);
+}
+
+PlanResult PlanningSession::plan() {
+  const double m = matrix_ms_;
+  matrix_ms_ = 0;
+  return run(m);
+}
+
+PlanResult PlanningSession::move_catheter(int catheter_id, std::vector<formats::Vec3> new_path) {
+  const auto t0 = Clock::now();
+  auto it = std::find_if(case_.catheters.begin(), case_.catheters.end(), [&](const auto& c) { return c.id == catheter_id; });
+  require(it != case_.catheters.end(), "move_catheter: no catheter with id " + std::to_string(catheter_id));
+  formats::Catheter moved = *it;
+  moved.path_mm = std::move(new_path);
+  std::vector<CandidateDwell> fresh;
+  for (const auto& d : candidate_dwells(moved, case_.dwell_step_mm))
+    if (near_target(*roles_.target, d.position_mm, protocol_.dwell_activation_margin_mm)) fresh.push_back(d);
+  it->path_mm = moved.path_mm;
+  // Columns of this catheter in the current ordering.
+  std::vector<int> cols;
+  for (size_t j = 0; j < dwells_.size(); ++j)
+    if (dwells_[j].catheter_id == catheter_id) cols.push_back(static_cast<int>(j));
+  if (cols.size() == fresh.size() && !cols.empty()) {
+    for (size_t k = 0; k < cols.size(); ++k) dwells_[static_cast<size_t>(cols[k])] = fresh[k];
+    geometry_ = dwell_geometry(dwells_);
+    dose::update_dose_rate_columns(*kernel_, points_.points, geometry_, cols, case_.source.air_kerma_strength_U, A_);
+  } else {
+    // The needle's number of active positions changed: the dwell list changes shape.
+    std::vector<CandidateDwell> all;
+    std::vector<double> warm;
+    for (const auto& c : case_.catheters) {
+      if (c.id == catheter_id) {
+        for (const auto& d : fresh) {
+          all.push_back(d);
+          warm.push_back(time_scale_s_);
+        }
+        continue;
+      }
+      for (size_t j = 0; j < dwells_.size(); ++j)
+        if (dwells_[j].catheter_id == c.id) {
+          all.push_back(dwells_[j]);
+          warm.push_back(last_times_ ? (*last_times_)[static_cast<Eigen::Index>(j)] : time_scale_s_);
+        }
+    }
+    require(!all.empty(), "move_catheter: no dwell position left inside the target");
+    dwells_ = std::move(all);
+    rebuild_matrix();
+    last_times_ = Eigen::Map<Eigen::VectorXd>(warm.data(), static_cast<Eigen::Index>(warm.size()));
+  }
+  return run(ms_since(t0));
+}
+
+PlanResult PlanningSession::run(double matrix_ms) {
+  const auto t_start = Clock::now();
+  const double rx = case_.prescription.dose_Gy;
+  const double sk = case_.source.air_kerma_strength_U;
+  const Eigen::Index n = static_cast<Eigen::Index>(dwells_.size());
+  PlanResult result;
+  PlanReport& rep = result.report;
+  const auto pairs = catheter_neighbours(dwells_);
+
+  // Start: the last solution (warm) or uniform times giving the prescription at the median
+  // target volume point; the uniform time also fixes the modulation term's time scale.
+  Eigen::VectorXd t;
+  if (time_scale_s_ <= 0) {
+    const Eigen::VectorXf d1 = A_ * Eigen::VectorXf::Ones(n);
+    std::vector<float> v;
+    for (size_t i = 0; i < points_.size(); ++i)
+      if (points_.group[i] == PointGroup::target_volume || points_.group[i] == PointGroup::target_surface)
+        v.push_back(d1[static_cast<Eigen::Index>(i)]);
+    HDR_ASSERT(!v.empty(), "no target dose points");
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    const float med = v[v.size() / 2];
+    require(med > 0, "the active dwells give no dose to the target");
+    time_scale_s_ = rx / static_cast<double>(med);
+  }
+  if (last_times_ && last_times_->size() == n) t = *last_times_;
+  else t = Eigen::VectorXd::Constant(n, time_scale_s_);
+
+  double c = 1.0;
+  double optimize_ms = 0;
+  for (int round = 0; round < options_.max_rounds; ++round) {
+    const auto t0 = Clock::now();
+    DwellObjective obj(A_, points_, pairs, protocol_.modulation_weight, time_scale_s_);
+    rep.last_solver = minimize_nonnegative([&](const Eigen::VectorXd& x, Eigen::VectorXd& g) { return obj.evaluate(x, g); },
+                                           t, options_.lbfgs);
+    rep.iterations += rep.last_solver.iterations;
+    rep.rounds = round + 1;
+    std::vector<double> tv(t.data(), t.data() + n);
+    const PlanEvaluation ev = evaluate_plan(roles_, *kernel_, geometry_, tv, sk, rx, EvaluationOptions::coarse(options_.threads));
+    const ScaleChoice ch = choose_scale(protocol_, ev, roles_, rx);
+    c = ch.c;
+    optimize_ms += ms_since(t0);
+    if ((ch.limiting_groups.empty() && !ch.limiting_target_hot) || round + 1 == options_.max_rounds) break;
+    // Conflict between coverage and an upper limit: raise that group's penalty and tighten its
+    // dose level, keep coverage's pull, and continue warm from the current times.
+    for (int g : ch.limiting_groups) {
+      scale_.w[g] *= 4.0;
+      scale_.max_pct_factor[g] *= 0.95;
+    }
+    if (ch.limiting_target_hot) {
+      for (auto g : {PointGroup::target_volume, PointGroup::target_surface}) {
+        scale_.w[static_cast<int>(g)] *= 1.5;
+        scale_.max_pct_factor[static_cast<int>(g)] *= 0.95;
+      }
+    }
+    const auto t1 = Clock::now();
+    DosePoints reweighted = build_dose_points(roles_, protocol_, rx, options_.density, options_.seed, scale_);
+    HDR_ASSERT(reweighted.size() == points_.size(), "re-weighting changed the dose points");
+    points_ = std::move(reweighted);
+    optimize_ms += ms_since(t1);
+  }
+  last_times_ = t;
+
+  // Deliverable times: scaled, rounded to the afterloader's step; metrics recomputed on them
+  // on the fine evaluation. The scale was chosen on the coarse evaluation: when the fine one
+  // fails a constraint or asks for a scale 1 % different, rescale once and evaluate again.
+  const auto tg = Clock::now();
+  std::vector<double> final_s(static_cast<size_t>(n));
+  auto round_times = [&](double scale) {
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const double steps = std::round(std::max(0.0, scale * t[j]) / options_.time_step_s);
+      final_s[static_cast<size_t>(j)] = steps * options_.time_step_s;
+    }
+  };
+  round_times(c);
+  result.evaluation = evaluate_plan(roles_, *kernel_, geometry_, final_s, sk, rx, options_.evaluation);
+  const ScaleChoice fine = choose_scale(protocol_, result.evaluation, roles_, rx);
+  bool failing = false;
+  for (const auto& k : check_protocol(protocol_, result.evaluation, rx)) failing = failing || (k.applicable && !k.pass);
+  if (failing || std::fabs(fine.c - 1.0) > 0.01) {
+    c *= fine.c;
+    round_times(c);
+    result.evaluation = evaluate_plan(roles_, *kernel_, geometry_, final_s, sk, rx, options_.evaluation);
+  }
+  rep.dose_scale = c;
+  rep.time_dose_grid_ms = ms_since(tg);
+
+  rep.constraints = check_protocol(protocol_, result.evaluation, rx);
+  rep.meets_protocol = true;
+  for (const auto& k : rep.constraints)
+    if (k.applicable && !k.pass) {
+      rep.meets_protocol = false;
+      rep.failures.push_back(describe_failure(k));
+    }
+
+  // Independent check: TRAK and the direct (non-table) path at a few target points away
+  // from every dwell.
+  double total_s = 0;
+  for (double s : final_s) total_s += s;
+  rep.trak_cGy_cm2 = sk * total_s / 3600.0;
+  {
+    std::vector<size_t> picks;
+    const size_t npts = points_.size();
+    for (size_t i = 0; i < npts && picks.size() < 5; i += std::max<size_t>(1, npts / 23)) {
+      if (points_.group[i] != PointGroup::target_volume) continue;
+      const Eigen::Vector3d p(points_.points.x_mm[i], points_.points.y_mm[i], points_.points.z_mm[i]);
+      bool far = true;
+      for (const auto& g : geometry_) far = far && (g.position_mm - p).norm() >= 5.0;
+      if (far) picks.push_back(i);
+    }
+    dose::PointSet ps;
+    for (size_t i : picks) ps.push_back(points_.points.x_mm[i], points_.points.y_mm[i], points_.points.z_mm[i]);
+    const auto kd = dose::compute_point_doses(*kernel_, ps, geometry_, final_s, sk, options_.threads);
+    for (size_t k = 0; k < picks.size(); ++k) {
+      PlanReport::PointCheck pc;
+      pc.position_mm = Eigen::Vector3d(ps.x_mm[k], ps.y_mm[k], ps.z_mm[k]);
+      pc.kernel_Gy = static_cast<double>(kd[k]);
+      pc.direct_Gy = dose::direct_point_dose_Gy(*source_, pc.position_mm, geometry_, final_s, sk);
+      pc.difference_pct = pc.direct_Gy > 0 ? 100.0 * (pc.kernel_Gy - pc.direct_Gy) / pc.direct_Gy : 0.0;
+      rep.max_point_difference_pct = std::max(rep.max_point_difference_pct, std::fabs(pc.difference_pct));
+      rep.point_checks.push_back(pc);
+    }
+  }
+
+  rep.dose_points = points_.size();
+  rep.active_dwells = dwells_.size();
+  rep.evaluation_points = result.evaluation.dose_evaluations;
+  rep.time_dose_matrix_ms = matrix_ms;
+  rep.time_optimize_ms = optimize_ms;
+  rep.time_total_ms = matrix_ms + ms_since(t_start);
+  rep.planned = true;
+  rep.message = rep.meets_protocol ? "plan meets protocol '" + protocol_.name + "'"
+                                   : "plan does not meet protocol '" + protocol_.name + "': " + rep.failures.front();
+
+  formats::Plan& plan = result.plan;
+  plan.case_id = case_.id;
+  plan.source = case_.source;
+  plan.prescription = case_.prescription;
+  for (size_t j = 0; j < dwells_.size(); ++j) {
+    const auto& d = dwells_[j];
+    plan.dwells.push_back({d.catheter_id,
+                           {d.position_mm.x(), d.position_mm.y(), d.position_mm.z()},
+                           {d.direction.x(), d.direction.y(), d.direction.z()},
+                           final_s[j]});
+  }
+  plan.metrics = plan_metrics(result.evaluation, rx);
+  plan.timing_ms = {{"dose_matrix", rep.time_dose_matrix_ms},
+                    {"optimize", rep.time_optimize_ms},
+                    {"dose_grid", rep.time_dose_grid_ms},
+                    {"total", rep.time_total_ms}};
+  plan.extra = report_to_json(rep, protocol_);
+  return result;
+}
+
+PlanResult plan_case(const formats::Case& c, const Protocol& protocol, const PlannerOptions& options) {
+  // The session's set-up (geometry, dose points, kernel, matrix) is reported as dose_matrix.
+  PlanningSession session(c, protocol, options);
+  return session.plan();
+}
+
+nlohmann::json report_to_json(const PlanReport& r, const Protocol& protocol) {
+  using nlohmann::json;
+  json cons = json::array();
+  for (const auto& k : r.constraints) {
+    json j = {{"structure", k.constraint.structure},
+              {"metric", k.constraint.metric},
+              {"limit", k.limit},
+              {"unit", k.unit},
+              {"type", k.constraint.is_max ? "max" : "min"},
+              {"applicable", k.applicable}};
+    if (k.applicable) {
+      j["value"] = k.value;
+      j["pass"] = k.pass;
+      j["excess"] = k.excess;
+    }
+    cons.push_back(j);
+  }
+  json checks = json::array();
+  for (const auto& p : r.point_checks)
+    checks.push_back({{"position_mm", {p.position_mm.x(), p.position_mm.y(), p.position_mm.z()}},
+                      {"kernel_Gy", p.kernel_Gy},
+                      {"direct_Gy", p.direct_Gy},
+                      {"difference_pct", p.difference_pct}});
+  return {{"evaluation",
+           {{"protocol", protocol.name},
+            {"meets_protocol", r.meets_protocol},
+            {"failures", r.failures},
+            {"constraints", cons}}},
+          {"independent_check",
+           {{"trak_cGy_cm2", r.trak_cGy_cm2}, {"points", checks}, {"max_abs_difference_pct", r.max_point_difference_pct}}},
+          {"optimizer",
+           {{"method", "projected L-BFGS on dose-volume penalties with dwell-time modulation restriction"},
+            {"rounds", r.rounds},
+            {"iterations", r.iterations},
+            {"termination", r.last_solver.termination},
+            {"final_objective", r.last_solver.final_objective},
+            {"dose_scale", r.dose_scale},
+            {"dose_points", r.dose_points},
+            {"active_dwells", r.active_dwells},
+            {"evaluation_points", r.evaluation_points}}}};
+}
+
+}  // namespace hdr::optimize

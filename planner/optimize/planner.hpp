@@ -1,0 +1,117 @@
+#pragma once
+// Case -> plan: the whole inverse-planning pipeline that the console and `hdr plan` call.
+//
+//   structures -> roles, dose points (seeded)       catheters -> active dwells (target + margin)
+//   dose-rate matrix A (points × dwells, Gy/s)      -> projected L-BFGS on the dose-volume penalty
+//   fine evaluation (evaluation.hpp) -> one global scale c chosen on the fine DVHs so that
+//   V100 reaches the protocol's aim while every upper limit keeps its planning margin; if no c
+//   satisfies all, the penalty weights of the failing groups are raised and the optimiser
+//   restarts warm (a few rounds) -> times c·t rounded to 0.1 s -> metrics recomputed on the
+//   rounded times -> protocol check, TRAK and an independent direct-path point-dose check.
+//
+// PlanningSession keeps the geometry, the matrix and the last solution: after a needle moves
+// only that catheter's matrix columns are recomputed and the optimiser starts from the last
+// times (warm start).
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/anatomy/structure.hpp"
+#include "planner/dose/dose_matrix.hpp"
+#include "planner/formats/types.hpp"
+#include "planner/optimize/dose_points.hpp"
+#include "planner/optimize/dwell_positions.hpp"
+#include "planner/optimize/evaluation.hpp"
+#include "planner/optimize/lbfgs.hpp"
+#include "planner/optimize/protocol.hpp"
+
+namespace hdr::optimize {
+
+struct PlannerOptions {
+  PointDensity density;
+  LbfgsOptions lbfgs;
+  EvaluationOptions evaluation;
+  int threads = 0;          // dose engine threads, 0 = all
+  uint64_t seed = 20261127; // dose-point sampling seed (same seed, same plan)
+  int max_rounds = 3;       // optimise / evaluate / re-weight rounds
+  double time_step_s = 0.1; // afterloader time resolution
+  void validate() const;
+};
+
+struct PlanReport {
+  bool planned = false;
+  std::string message = "PlanningSession::plan was not called.";
+  int rounds = 0;
+  int iterations = 0;             // L-BFGS iterations over all rounds
+  LbfgsReport last_solver;
+  double dose_scale = 1.0;        // the global normalisation applied to the optimised times
+  size_t dose_points = 0, active_dwells = 0, evaluation_points = 0;
+  double time_dose_matrix_ms = 0, time_optimize_ms = 0, time_dose_grid_ms = 0, time_total_ms = 0;
+  std::vector<ConstraintResult> constraints;  // on the final, rounded plan
+  bool meets_protocol = false;
+  std::vector<std::string> failures;          // "urethra D10_Gy = 17.9 Gy > 17.25 Gy (by 0.65 Gy)"
+  double trak_cGy_cm2 = 0;                    // = µGy m² : S_K × Σ t
+  struct PointCheck {
+    Eigen::Vector3d position_mm;
+    double kernel_Gy = 0, direct_Gy = 0, difference_pct = 0;
+  };
+  std::vector<PointCheck> point_checks;
+  double max_point_difference_pct = 0;
+};
+
+struct PlanResult {
+  formats::Plan plan;
+  PlanReport report;
+  PlanEvaluation evaluation;  // of the final plan
+};
+
+class PlanningSession {
+ public:
+  // Validates the case (source model known, S_K and prescription > 0, target with a volume,
+  // at least one active dwell) and builds roles, dose points, dwells and the matrix.
+  PlanningSession(formats::Case c, Protocol protocol, PlannerOptions options = {});
+  ~PlanningSession();
+  PlanningSession(const PlanningSession&) = delete;
+  PlanningSession& operator=(const PlanningSession&) = delete;
+
+  // Optimises (warm from the last solution when there is one) and evaluates.
+  PlanResult plan();
+  // Replaces one catheter's path, recomputes only its matrix columns (the whole matrix when
+  // its number of active dwells changed) and re-plans warm.
+  PlanResult move_catheter(int catheter_id, std::vector<formats::Vec3> new_path);
+
+  const formats::Case& plan_case() const { return case_; }
+  const std::vector<CandidateDwell>& dwells() const { return dwells_; }
+  const DosePoints& dose_points() const { return points_; }
+  const dose::DoseRateMatrix& matrix() const { return A_; }
+
+ private:
+  void rebuild_matrix();
+  PlanResult run(double matrix_ms);
+
+  formats::Case case_;
+  Protocol protocol_;
+  PlannerOptions options_;
+  const dose::SourceModel* source_ = nullptr;
+  std::unique_ptr<dose::Tg43Kernel> kernel_;
+  std::vector<anatomy::StructureGeometry> structures_;
+  Roles roles_;
+  GroupScale scale_;
+  DosePoints points_;
+  std::vector<CandidateDwell> dwells_;
+  std::vector<dose::DwellGeometry> geometry_;
+  dose::DoseRateMatrix A_;
+  double matrix_ms_ = 0;
+  double time_scale_s_ = 0;
+  std::optional<Eigen::VectorXd> last_times_;  // unrounded, unscaled optimiser solution
+};
+
+// One-shot: plan a case with a protocol.
+PlanResult plan_case(const formats::Case& c, const Protocol& protocol, const PlannerOptions& options = {});
+
+// The report's protocol evaluation, optimiser and independent-check members for Plan::extra.
+nlohmann::json report_to_json(const PlanReport& r, const Protocol& protocol);
+
+}  // namespace hdr::optimize

@@ -1,0 +1,128 @@
+// bench_plan: the inverse-planning figures of issue 3.
+//   bench_plan            40 cc prostate, 18 catheters: dose-rate matrix, optimisation, metrics
+//                         and total times, iterations; warm re-optimisation after moving one
+//                         needle (median of --repeats runs). Goals: total ≤ 100 ms, warm ≤ 30 ms.
+//   bench_plan --sweep    20 phantom seeds spanning 20-70 cc: per-plan metrics, protocol
+//                         result and time, then median and worst (in-process; the CLI's wall
+//                         time is printed by the plan_sweep test).
+// Options: --threads N (dose engine threads, 0 = all), --repeats R.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "planner/optimize/planner.hpp"
+#include "tools/phantom/phantom_case.hpp"
+
+using namespace hdr;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+void typical(int threads, int repeats) {
+  phantom::CaseOptions co;
+  co.seed = 40;
+  co.volume_cc = 40.0;
+  co.catheters = 18;
+  const formats::Case c = phantom::make_phantom_case(co);
+  optimize::PlannerOptions o;
+  o.threads = threads;
+  std::vector<double> matrix, opt, grid, total, warm_total, warm_opt, warm_cols;
+  int iters = 0, warm_iters = 0, rounds = 0, warm_rounds = 0;
+  size_t points = 0, dwells = 0, eval_points = 0;
+  bool met = false, warm_met = false;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    optimize::PlanningSession s(c, optimize::builtin_protocol("boost"), o);
+    const auto res = s.plan();
+    total.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    matrix.push_back(res.report.time_dose_matrix_ms);
+    opt.push_back(res.report.time_optimize_ms);
+    grid.push_back(res.report.time_dose_grid_ms);
+    iters = res.report.iterations;
+    rounds = res.report.rounds;
+    points = res.report.dose_points;
+    dwells = res.report.active_dwells;
+    eval_points = res.report.evaluation_points;
+    met = res.report.meets_protocol;
+    // Move needle 7 by 2 mm laterally and re-plan warm.
+    auto path = c.catheters.at(6).path_mm;
+    for (auto& p : path) p[0] += 2.0;
+    const auto t1 = std::chrono::steady_clock::now();
+    const auto w = s.move_catheter(c.catheters.at(6).id, path);
+    warm_total.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
+    warm_opt.push_back(w.report.time_optimize_ms);
+    warm_cols.push_back(w.report.time_dose_matrix_ms);
+    warm_iters = w.report.iterations;
+    warm_rounds = w.report.rounds;
+    warm_met = w.report.meets_protocol;
+  }
+  std::printf("bench_plan: 40 cc prostate, 18 catheters, %s, %zu dose points x %zu active dwells, threads=%d, "
+              "median of %d\n",
+              c.source.model.c_str(), points, dwells, threads, repeats);
+  std::printf("  from scratch : matrix %.1f ms, optimise %.1f ms (%d iterations, %d round(s)), metrics %.1f ms "
+              "(%zu dose samples), total %.1f ms  [goal <= 100 ms]  protocol %s\n",
+              median(matrix), median(opt), iters, rounds, median(grid), eval_points, median(total), met ? "met" : "NOT met");
+  std::printf("  warm re-plan after moving one needle: columns %.1f ms, optimise %.1f ms (%d iterations, %d round(s)), "
+              "total incl. metrics %.1f ms  [goal <= 30 ms]  protocol %s\n",
+              median(warm_cols), median(warm_opt), warm_iters, warm_rounds, median(warm_total), warm_met ? "met" : "NOT met");
+}
+
+void sweep(int threads) {
+  optimize::PlannerOptions o;
+  o.threads = threads;
+  std::vector<double> times;
+  int met = 0;
+  std::printf("%4s %6s %-17s %5s %4s %5s %6s %6s %6s %7s %7s %7s %7s %7s  %s\n", "seed", "cc", "source", "Rx", "ndl", "step",
+              "V100", "V150", "V200", "uD10%", "u.1cc%", "rD2cc%", "bD2cc%", "ms", "protocol");
+  for (int i = 0; i < 20; ++i) {
+    phantom::CaseOptions co;
+    co.seed = static_cast<uint64_t>(100 + i);
+    co.volume_cc = 20.0 + 50.0 * i / 19.0;
+    const auto c = phantom::make_phantom_case(co);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = optimize::plan_case(c, optimize::builtin_protocol("boost"), o);
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    const auto& m = r.plan.metrics;
+    const double rx = c.prescription.dose_Gy;
+    met += r.report.meets_protocol;
+    std::string fails;
+    for (const auto& f : r.report.failures) fails += f + "; ";
+    std::printf("%4d %6.1f %-17s %5.1f %4zu %5.1f %6.1f %6.1f %6.1f %7.1f %7.1f %7.1f %7.1f %7.0f  %s\n", 100 + i,
+                m.at("prostate").at("volume_cc"), c.source.model.c_str(), rx, c.catheters.size(), c.dwell_step_mm,
+                m.at("prostate").at("V100_pct"), m.at("prostate").at("V150_pct"), m.at("prostate").at("V200_pct"),
+                100 * m.at("urethra").at("D10_Gy") / rx, 100 * m.at("urethra").at("D0.1cc_Gy") / rx,
+                100 * m.at("rectum").at("D2cc_Gy") / rx, 100 * m.at("bladder").at("D2cc_Gy") / rx, times.back(),
+                r.report.meets_protocol ? "met" : fails.c_str());
+  }
+  std::vector<double> s = times;
+  std::sort(s.begin(), s.end());
+  std::printf("plan time (in-process): median %.0f ms, worst %.0f ms; %d/20 meet the default protocol\n", median(times),
+              s.back(), met);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 0, repeats = 5;
+  bool do_sweep = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--sweep")) do_sweep = true;
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
+    else {
+      std::fprintf(stderr, "usage: bench_plan [--sweep] [--threads N] [--repeats R]\n");
+      return 2;
+    }
+  }
+  if (do_sweep) sweep(threads);
+  else typical(threads, repeats);
+  return 0;
+}
