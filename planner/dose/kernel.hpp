@@ -1,15 +1,18 @@
 #pragma once
 // The planner's fast path: one bilinear lookup in a precomputed per-source table.
 //
-// Table: Q(r, θ) = Ḋ(r,θ)/S_K · r²  (cGy h⁻¹ U⁻¹ cm², smooth and bounded), on a grid that
-// contains every node of the source's F and g_L tables, so the piecewise-bilinear data are
-// reproduced exactly and only the smooth factors (G_L r², products) are interpolated:
+//   Ḋ/S_K = G_L(r,θ) · T(r,θ),   T(r,θ) = Λ · g_L(r) · F(r,θ) / G_L(r0,θ0)
+// T is tabulated on a grid that contains every node of the source's F and g_L tables, so the
+// piecewise-bilinear data are reproduced exactly (only the product g_L·F is interpolated):
 //   r: 0.0025 cm steps to 1 cm, 0.01 cm to 5 cm, 0.05 cm to 20 cm (continuous piecewise-linear
 //      index map, no search);  θ: 0.5° steps (every published θ node is an integer degree).
-// θ comes from a polynomial atan2 (|error| < 2e-6 rad) so the loop vectorises.
-// Stated accuracy (tested): |kernel − direct| / direct < 0.1 % for r ≥ 0.25 cm, r ≤ 15 cm.
-// Points inside r < 0.05 cm are clamped to that radius (no NaN in the fast path: dose points
-// never sit inside a source; the direct path reports NaN there).
+// G_L is computed per point in closed form (kernel_loop.hpp), so its singularity at the ends
+// of the active source is not interpolated. θ and β come from a polynomial atan
+// (|error| < 1.1e-5 rad) so the loop vectorises.
+// Stated accuracy (tested): |kernel − direct| / direct < 0.1 % for 0.25 ≤ r ≤ 15 cm.
+// The fast path never returns NaN: inside the active core G_L is bounded by taking the
+// distance from the axis as at least 0.005 cm (dose points never sit inside a source; the
+// direct path reports NaN there).
 #include <span>
 #include <vector>
 
@@ -47,6 +50,7 @@ class Tg43Kernel {
 
  private:
   const SourceModel* source_;
+  float L_cm_;
   Table table_;
 };
 

@@ -1,0 +1,122 @@
+#include "planner/dose/dose_matrix.hpp"
+
+#include <cmath>
+
+#include "planner/common/error.hpp"
+#include "planner/dose/parallel.hpp"
+#include "planner/dose/tg43.hpp"
+
+namespace hdr::dose {
+namespace {
+
+// cGy h⁻¹ U⁻¹ × U -> Gy s⁻¹
+double gy_per_s_factor(double sk_U) { return sk_U / (100.0 * 3600.0); }
+
+void check_dwell(const DwellGeometry& d) {
+  HDR_ASSERT(d.position_mm.allFinite() && d.direction.allFinite(), "dwell geometry must be finite");
+  HDR_ASSERT(std::fabs(d.direction.norm() - 1.0) < 1e-3, "dwell direction must be a unit vector");
+}
+
+void fill_column(const Tg43Kernel& kernel, const PointSet& points, const DwellGeometry& d, float scale, float* col) {
+  const float pos[3] = {static_cast<float>(d.position_mm.x()), static_cast<float>(d.position_mm.y()),
+                        static_cast<float>(d.position_mm.z())};
+  const float dir[3] = {static_cast<float>(d.direction.x()), static_cast<float>(d.direction.y()),
+                        static_cast<float>(d.direction.z())};
+  kernel.eval_points(points.x_mm, points.y_mm, points.z_mm, pos, dir, scale, col);
+}
+
+}  // namespace
+
+DoseRateMatrix build_dose_rate_matrix(const Tg43Kernel& kernel, const PointSet& points,
+                                      std::span<const DwellGeometry> dwells, double sk_U, int threads) {
+  require(sk_U > 0 && std::isfinite(sk_U), "air-kerma strength must be > 0 U");
+  DoseRateMatrix a(static_cast<Eigen::Index>(points.size()), static_cast<Eigen::Index>(dwells.size()));
+  const float scale = static_cast<float>(gy_per_s_factor(sk_U));
+  for (const auto& d : dwells) check_dwell(d);
+  // Columns are independent; ~4 columns per thread minimum keeps small jobs single-threaded.
+  parallel_for_chunks(dwells.size(), threads, points.size() < 2000 ? 64 : 4, [&](size_t b, size_t e) {
+    for (size_t j = b; j < e; ++j) fill_column(kernel, points, dwells[j], scale, a.col(static_cast<Eigen::Index>(j)).data());
+  });
+  return a;
+}
+
+void update_dose_rate_columns(const Tg43Kernel& kernel, const PointSet& points, std::span<const DwellGeometry> dwells,
+                              std::span<const int> columns, double sk_U, DoseRateMatrix& matrix) {
+  require(sk_U > 0 && std::isfinite(sk_U), "air-kerma strength must be > 0 U");
+  HDR_ASSERT(matrix.rows() == static_cast<Eigen::Index>(points.size()) &&
+                 matrix.cols() == static_cast<Eigen::Index>(dwells.size()),
+             "matrix shape must match points x dwells");
+  const float scale = static_cast<float>(gy_per_s_factor(sk_U));
+  for (int j : columns) {
+    HDR_ASSERT(j >= 0 && j < matrix.cols(), "column index out of range");
+    check_dwell(dwells[static_cast<size_t>(j)]);
+    fill_column(kernel, points, dwells[static_cast<size_t>(j)], scale, matrix.col(j).data());
+  }
+}
+
+std::vector<float> compute_point_doses(const Tg43Kernel& kernel, const PointSet& points,
+                                       std::span<const DwellGeometry> dwells, std::span<const double> times_s,
+                                       double sk_U, int threads) {
+  require(dwells.size() == times_s.size(), "one dwell time per dwell position is required");
+  require(sk_U > 0 && std::isfinite(sk_U), "air-kerma strength must be > 0 U");
+  for (size_t j = 0; j < dwells.size(); ++j) {
+    require(std::isfinite(times_s[j]) && times_s[j] >= 0, "dwell times must be finite and >= 0 s");
+    check_dwell(dwells[j]);
+  }
+  std::vector<float> dose(points.size(), 0.0f);
+  const double k = gy_per_s_factor(sk_U);
+  parallel_for_chunks(points.size(), threads, 4096, [&](size_t b, size_t e) {
+    const std::span<const float> xs(points.x_mm.data() + b, e - b), ys(points.y_mm.data() + b, e - b),
+        zs(points.z_mm.data() + b, e - b);
+    for (size_t j = 0; j < dwells.size(); ++j) {
+      if (times_s[j] == 0) continue;
+      const auto& d = dwells[j];
+      const float pos[3] = {static_cast<float>(d.position_mm.x()), static_cast<float>(d.position_mm.y()),
+                            static_cast<float>(d.position_mm.z())};
+      const float dir[3] = {static_cast<float>(d.direction.x()), static_cast<float>(d.direction.y()),
+                            static_cast<float>(d.direction.z())};
+      kernel.accumulate_points(xs, ys, zs, pos, dir, static_cast<float>(k * times_s[j]), dose.data() + b);
+    }
+  });
+  return dose;
+}
+
+DoseGrid compute_dose_grid(const Tg43Kernel& kernel, const GridSpec& spec, std::span<const DwellGeometry> dwells,
+                           std::span<const double> times_s, double sk_U, int threads) {
+  require(spec.dims.minCoeff() > 0, "dose grid dimensions must be > 0");
+  require(spec.spacing_mm.minCoeff() > 0, "dose grid spacing must be > 0 mm");
+  PointSet pts;
+  const size_t n = spec.voxel_count();
+  pts.x_mm.resize(n);
+  pts.y_mm.resize(n);
+  pts.z_mm.resize(n);
+  for (int k = 0; k < spec.dims.z(); ++k)
+    for (int j = 0; j < spec.dims.y(); ++j)
+      for (int i = 0; i < spec.dims.x(); ++i) {
+        const size_t idx = spec.index(i, j, k);
+        const Eigen::Vector3d c = spec.centre_mm(i, j, k);
+        pts.x_mm[idx] = static_cast<float>(c.x());
+        pts.y_mm[idx] = static_cast<float>(c.y());
+        pts.z_mm[idx] = static_cast<float>(c.z());
+      }
+  DoseGrid grid;
+  grid.spec = spec;
+  grid.dose_Gy = compute_point_doses(kernel, pts, dwells, times_s, sk_U, threads);
+  return grid;
+}
+
+double direct_point_dose_Gy(const SourceModel& source, const Eigen::Vector3d& point_mm,
+                            std::span<const DwellGeometry> dwells, std::span<const double> times_s, double sk_U) {
+  require(dwells.size() == times_s.size(), "one dwell time per dwell position is required");
+  double dose_cGy = 0;
+  for (size_t j = 0; j < dwells.size(); ++j) {
+    if (times_s[j] == 0) continue;
+    const Eigen::Vector3d d_cm = (point_mm - dwells[j].position_mm) * 0.1;
+    const double along = -d_cm.dot(dwells[j].direction);
+    const double away = std::sqrt(std::max(d_cm.squaredNorm() - along * along, 0.0));
+    dose_cGy += sk_U * dose_rate_per_U(source, along, away) * times_s[j] / 3600.0;
+  }
+  return dose_cGy / 100.0;
+}
+
+}  // namespace hdr::dose
