@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # The console's main job: builds the project, then runs the demo (simulated TRUS probe,
 # simulated afterloader on loopback, a database in the user's data folder). Without a
-# display it runs the same workflow headless and prints the summary.
+# display (or when the display cannot be opened) it runs the same workflow headless and
+# prints the summary: plan metrics and "delivery completed" (or why not).
+#   tools/run-demo.sh                 window if there is a display, else headless
+#   tools/run-demo.sh --headless      always headless
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 bash tools/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)"
-if [ -x build/bin/hdrconsole ]; then
-  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-    exec build/bin/hdrconsole --demo "$@"
-  fi
-  exec build/bin/hdrconsole --demo --headless "$@"
+# Only what the demo runs: the console and `hdr` (its afterloader simulator).
+cmake --build build -j"$(nproc)" --target hdr hdrconsole 2>/dev/null || cmake --build build -j"$(nproc)" --target hdr
+if [ ! -x build/bin/hdrconsole ]; then
+  echo "run-demo: hdrconsole was not built (HDR_BUILD_UI=OFF?); showing the dose engine's source table" >&2
+  exec build/bin/hdr sources
 fi
-# Until the console exists the main job is the dose engine's own check.
-build/bin/hdr sources
+headless=0
+for a in "$@"; do [ "$a" = "--headless" ] && headless=1; done
+if [ $headless -eq 0 ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  if build/bin/hdrconsole --demo "$@"; then exit 0; fi
+  echo "run-demo: the window could not run here; running the demo headless instead" >&2
+fi
+args=()
+for a in "$@"; do [ "$a" != "--headless" ] && args+=("$a"); done
+exec build/bin/hdrconsole --demo --headless "${args[@]+"${args[@]}"}"

@@ -1,0 +1,22 @@
+#pragma once
+// Isodose lines on an axial plane: marching squares over one z-plane of the dose grid
+// (linear interpolation of the level crossing along each cell edge). Cheap enough to run per
+// frame on the UI thread (a 60x60 plane, four levels: well under 0.1 ms).
+#include <vector>
+
+#include "ui/state/app_state.hpp"
+
+namespace hdr::ui {
+
+struct Segment2 {
+  double x0_mm, y0_mm, x1_mm, y1_mm;
+};
+
+// Segments where the dose equals level_Gy on the plane z = z_mm (dose interpolated linearly
+// between the two nearest grid planes). Empty when z is outside the grid.
+std::vector<Segment2> isodose_segments(const DoseVolume& dose, double z_mm, double level_Gy);
+
+// The same on the sagittal plane x = x_mm; segments are in (z, y) coordinates (x0 = z, y0 = y).
+std::vector<Segment2> isodose_segments_sagittal(const DoseVolume& dose, double x_mm, double level_Gy);
+
+}  // namespace hdr::ui

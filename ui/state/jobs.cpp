@@ -1,0 +1,75 @@
+#include "ui/state/jobs.hpp"
+
+#include <exception>
+
+namespace hdr::ui {
+
+JobRunner::~JobRunner() {
+  for (auto& j : jobs_)
+    if (j->thread.joinable()) j->thread.join();
+}
+
+bool JobRunner::start(const std::string& name, Work work) {
+  if (running(name)) return false;
+  auto job = std::make_unique<Job>();
+  job->name = name;
+  job->started = std::chrono::steady_clock::now();
+  Job* raw = job.get();
+  job->thread = std::thread([raw, w = std::move(work)]() {
+    try {
+      raw->commit = w(raw->progress);
+    } catch (const std::exception& e) {
+      raw->error = e.what();
+    }
+    raw->duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - raw->started).count();
+    raw->done.store(true, std::memory_order_release);
+  });
+  jobs_.push_back(std::move(job));
+  return true;
+}
+
+void JobRunner::collect(AppState& state) {
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    Job& j = **it;
+    JobView& view = state.jobs[j.name];
+    view.name = j.name;
+    if (!j.done.load(std::memory_order_acquire)) {
+      view.running = true;
+      view.progress = j.progress.load(std::memory_order_relaxed);
+      ++it;
+      continue;
+    }
+    j.thread.join();
+    view.running = false;
+    view.progress = 1.0F;
+    view.last_duration_ms = j.duration_ms;
+    view.last_error = j.error;
+    if (!j.error.empty()) {
+      state.last_error = j.name + ": " + j.error;
+      state.messages.push_back(state.last_error);
+    } else if (j.commit) {
+      try {
+        j.commit(state);
+      } catch (const std::exception& e) {
+        view.last_error = e.what();
+        state.last_error = j.name + ": " + e.what();
+        state.messages.push_back(state.last_error);
+      }
+    }
+    it = jobs_.erase(it);
+  }
+}
+
+bool JobRunner::running(const std::string& name) const {
+  for (const auto& j : jobs_)
+    if (j->name == name && !j->done.load(std::memory_order_acquire)) return true;
+  // A finished but uncollected job still counts: its result has not reached the state yet.
+  for (const auto& j : jobs_)
+    if (j->name == name) return true;
+  return false;
+}
+
+bool JobRunner::any_running() const { return !jobs_.empty(); }
+
+}  // namespace hdr::ui
