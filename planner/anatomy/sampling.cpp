@@ -53,10 +53,14 @@ std::vector<Point3> sample_surface_points(const StructureGeometry& s, double spa
   for (const auto& slab : s.slabs()) {
     const Polygon& p = slab.polygon;
     const double thickness = slab.z_hi_mm - slab.z_lo_mm;
-    const int rings = std::max(1, static_cast<int>(std::lround(thickness / spacing_mm)));
+    // thickness / spacing rings on average: the fractional ring is drawn, so the density is
+    // unbiased whatever the slice spacing.
+    const double expected = thickness / spacing_mm;
+    int rings = static_cast<int>(std::floor(expected));
+    if (rng.uniform() < expected - rings) ++rings;
     const double perimeter = p.perimeter_mm();
     for (int r = 0; r < rings; ++r) {
-      const double z = slab.z_lo_mm + (r + rng.uniform()) * thickness / rings;
+      const double z = slab.z_lo_mm + rng.uniform() * thickness;
       // Walk the outline placing a point every spacing_mm from a random phase.
       double next = rng.uniform() * spacing_mm;
       double walked = 0;

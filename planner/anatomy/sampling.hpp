@@ -4,7 +4,7 @@
 //   volume:  one point per cubic cell of side `spacing_mm`, uniformly jittered in its cell,
 //            kept when inside -> an unbiased density of 1/spacing³ over the extruded solid.
 //   surface: lateral wall points every `spacing_mm` along each slab's outline (random phase),
-//            one ring per `spacing_mm` of slab thickness at a jittered height, plus the two
+//            one ring per `spacing_mm` of slab thickness on average (fractional rings drawn) at random heights, plus the two
 //            end caps on a jittered in-plane grid. Steps between slabs of different outline
 //            are not sampled (the walls either side carry the constraint).
 // Same inputs and seed give the same points on every platform (anatomy/random.hpp).

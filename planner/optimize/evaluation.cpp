@@ -24,10 +24,10 @@ void EvaluationOptions::validate() const {
 
 EvaluationOptions EvaluationOptions::coarse(int threads) {
   EvaluationOptions o;
-  o.target_spacing_mm = 2.0;
-  o.urethra_spacing_mm = 1.0;
-  o.urethra_min_spacing_mm = 0.5;
-  o.organ_spacing_mm = 3.0;
+  o.target_spacing_mm = 2.5;
+  o.urethra_spacing_mm = 1.25;
+  o.urethra_min_spacing_mm = 1.25;
+  o.organ_spacing_mm = 4.0;
   o.organ_min_spacing_mm = 1.0;
   o.threads = threads;
   return o;
@@ -136,10 +136,12 @@ StructureEvaluation evaluate_structure(const anatomy::StructureGeometry& s, cons
   while (ref != Reference::none && h > h_min * 1.0001) {
     const Dvh dvh = make_dvh(cells, dose);
     if (dvh.empty()) break;
-    const double ref_Gy = ref == Reference::d01_cc ? dvh.d_cc(0.1) : dvh.d_cc(2.0);
+    // The last (sub-millimetre) level serves D1cc ... D0.1cc and Dmax: its reference is D1cc.
+    const bool last_level = h / 2 < 0.99;
+    const double ref_Gy = ref == Reference::d01_cc ? dvh.d_cc(0.1) : dvh.d_cc(last_level ? 1.0 : 2.0);
     // Down to 1 mm everything near the reference dose; below 1 mm only the hottest cells
     // (those that decide D2cc ... D0.1cc and Dmax), which keeps the sample count small.
-    const double fraction = h / 2 < 0.99 ? std::max(refine_fraction, 0.97) : refine_fraction;
+    const double fraction = last_level ? std::max(refine_fraction, 0.97) : refine_fraction;
     const float threshold = static_cast<float>(fraction * ref_Gy);
     std::vector<Cell> next;
     std::vector<float> next_dose;

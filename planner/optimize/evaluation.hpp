@@ -33,8 +33,8 @@ struct EvaluationOptions {
   double refine_fraction = 0.85;
   int threads = 0;  // 0: all hardware threads
   void validate() const;
-  // A quicker, coarser evaluation for the optimiser's intermediate rounds (2 mm target,
-  // 1 -> 0.5 mm urethra, 3 -> 1 mm organs); the reported metrics always use the fine one.
+  // A quicker, coarser evaluation for the optimiser's intermediate rounds (2.5 mm target,
+  // 1.25 mm urethra, 4 -> 1 mm organs); the reported metrics always use the fine one.
   static EvaluationOptions coarse(int threads);
 };
 

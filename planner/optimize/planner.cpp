@@ -261,7 +261,7 @@ PlanResult PlanningSession::run(double matrix_ms) {
 
   // Deliverable times: scaled, rounded to the afterloader's step; metrics recomputed on them
   // on the fine evaluation. The scale was chosen on the coarse evaluation: when the fine one
-  // fails a constraint or asks for a scale 1 % different, rescale once and evaluate again.
+  // fails a constraint, rescale once by what it asks for and evaluate again.
   const auto tg = Clock::now();
   std::vector<double> final_s(static_cast<size_t>(n));
   auto round_times = [&](double scale) {
@@ -275,7 +275,7 @@ PlanResult PlanningSession::run(double matrix_ms) {
   const ScaleChoice fine = choose_scale(protocol_, result.evaluation, roles_, rx);
   bool failing = false;
   for (const auto& k : check_protocol(protocol_, result.evaluation, rx)) failing = failing || (k.applicable && !k.pass);
-  if (failing || std::fabs(fine.c - 1.0) > 0.01) {
+  if (failing) {
     c *= fine.c;
     round_times(c);
     result.evaluation = evaluate_plan(roles_, *kernel_, geometry_, final_s, sk, rx, options_.evaluation);
