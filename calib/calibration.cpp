@@ -61,6 +61,14 @@ CalibrationResult compute_calibration(const CalibrationMeasurement& m, const Cal
   r.certificate_decay_factor = decay_factor(r.certificate_age_days, m.source.half_life_days);
   r.certificate_S_K_at_measurement_U =
       decay_sk(m.certificate.S_K_U, m.certificate.reference_time, m.measured_at, m.source.half_life_days);
+  // Finite inputs can still overflow or underflow (a coefficient typed with the wrong exponent,
+  // a certificate from another decade): refuse by name rather than compare nonsense.
+  require(std::isfinite(r.S_K_U) && r.S_K_U > 0,
+          "S_K_U: the measurement equation gives " + fmt(r.S_K_U) +
+              "; check the magnitudes of readings_A and chamber.N_SK_U_per_A");
+  require(std::isfinite(r.certificate_S_K_at_measurement_U) && r.certificate_S_K_at_measurement_U > 0,
+          "certificate.reference_time: the certificate decayed over " + fmt(r.certificate_age_days, 1) +
+              " days leaves no usable strength; is it this source's certificate?");
   r.deviation_pct = deviation_pct(r.S_K_U, r.certificate_S_K_at_measurement_U);
   r.status = classify_deviation(r.deviation_pct, options.thresholds);
 

@@ -1,5 +1,7 @@
 #include "calib/measurement_io.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -128,7 +130,24 @@ CalibrationMeasurement calibration_from_json(const json& doc, const std::string&
 }
 
 CalibrationMeasurement parse_calibration(const std::string& text, const std::string& file) {
-  return calibration_from_json(formats::parse_json_text(text, file), file);
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // Name the field at fault: the text just before the offending byte usually holds its key
+    // (a NaN or Infinity typed into a number field is the common case).
+    const size_t at = std::min(static_cast<size_t>(e.byte > 0 ? e.byte - 1 : 0), text.size());
+    const size_t from = at > 48 ? at - 48 : 0;
+    std::string near = text.substr(from, at - from + std::min<size_t>(8, text.size() - at));
+    for (char& c : near)
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    std::string lower = near;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool non_finite = lower.find("nan") != std::string::npos || lower.find("inf") != std::string::npos;
+    throw Error(file + ": not valid JSON at byte " + std::to_string(e.byte) +
+                (non_finite ? " (NaN and Infinity are not numbers)" : "") + ", near '" + near + "'");
+  }
+  return calibration_from_json(doc, file);
 }
 
 CalibrationMeasurement load_calibration_file(const std::string& path) { return parse_calibration(read_file(path), path); }
