@@ -9,7 +9,7 @@ build_pkgs=(
   libimgui-dev libsdl2-dev libgl-dev
   libsqlite3-dev sqlite3 libsodium-dev
   nlohmann-json3-dev libcli11-dev doctest-dev libbenchmark-dev
-  libdcmtk-dev
+  libdcmtk-dev zlib1g-dev
 )
 # Tools the tests call: a pty pair (socat), DICOM checkers, a display for the UI test,
 # clang for the fuzzer and the sanitizer runtime.

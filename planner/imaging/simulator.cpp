@@ -299,7 +299,7 @@ Frame render_frame(const TrusAnatomy& a, const ScanGeometry& g, double z, std::u
         const double bx = (x - a.bladder_c[0]) / a.bladder_r[0], by = (y - a.bladder_c[1]) / a.bladder_r[1],
                      bz = (z - a.bladder_c[2]) / a.bladder_r[2];
         if (bx * bx + by * by + bz * bz < 1.0) {
-          echo = 0.004;
+          echo = 0.0005;  // urine: anechoic
           alpha = 0.05;  // urine barely attenuates: posterior enhancement behind the bladder
         }
       }

@@ -6,6 +6,8 @@
 #include "planner/common/atomic_file.hpp"
 #include "planner/common/error.hpp"
 #include "planner/formats/structures_io.hpp"
+#include "planner/imaging/needles.hpp"
+#include "planner/imaging/segment.hpp"
 #include "planner/imaging/simulator.hpp"
 #include "planner/imaging/trus_io.hpp"
 #include "tools/hdr/cli_support.hpp"
@@ -54,7 +56,47 @@ void add_phantom_trus(CLI::App& app) {
   });
 }
 
-void add_imaging_commands(CLI::App& app) { add_phantom_trus(app); }
+struct SweepArgs {
+  std::string trus;
+  std::string out;
+};
+
+void add_segment(CLI::App& app) {
+  auto args = std::make_shared<SweepArgs>();
+  CLI::App* sub = app.add_subcommand("segment", "Automatic contours (hdr-structures/1) from a recorded hdr-trus/1 sweep");
+  sub->add_option("--trus", args->trus, "Sweep folder (hdr-trus/1)")->required();
+  sub->add_option("--out", args->out, "Output structures.json")->required();
+  hdr::cli::set_action(sub, [args] {
+    const auto sweep = hdr::imaging::load_trus_folder(args->trus);
+    const auto result = hdr::imaging::segment_sweep(sweep);
+    hdr::formats::save_structures_file(args->out, result.structures);
+    size_t slices = 0;
+    for (const auto& s : result.structures)
+      if (s.name == "prostate") slices = s.slices.size();
+    hdr::cli::progress("segment: prostate on " + std::to_string(slices) + " of " + std::to_string(sweep.frames.size()) + " frames -> " + args->out);
+    return 0;
+  });
+}
+
+void add_needles(CLI::App& app) {
+  auto args = std::make_shared<SweepArgs>();
+  CLI::App* sub = app.add_subcommand("needles", "Needles found in a recorded hdr-trus/1 sweep (hdr-catheters/1)");
+  sub->add_option("--trus", args->trus, "Sweep folder (hdr-trus/1)")->required();
+  sub->add_option("--out", args->out, "Output catheters.json")->required();
+  hdr::cli::set_action(sub, [args] {
+    const auto sweep = hdr::imaging::load_trus_folder(args->trus);
+    const auto needles = hdr::imaging::detect_needles(sweep);
+    hdr::formats::save_catheters_file(args->out, needles);
+    hdr::cli::progress("needles: " + std::to_string(needles.size()) + " found -> " + args->out);
+    return 0;
+  });
+}
+
+void add_imaging_commands(CLI::App& app) {
+  add_phantom_trus(app);
+  add_segment(app);
+  add_needles(app);
+}
 
 }  // namespace
 

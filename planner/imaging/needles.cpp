@@ -1,0 +1,252 @@
+#include "planner/imaging/needles.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+
+#include "planner/common/error.hpp"
+#include "planner/imaging/cv_convert.hpp"
+
+namespace hdr::imaging {
+
+bool NeedleOptions::validate(std::string* error) const {
+  std::ostringstream m;
+  if (!(grid_mm >= 1.0 && grid_mm <= 20.0)) m << "NeedleOptions::grid_mm = " << grid_mm << ": must be in 1..20 mm";
+  else if (!(grid_tolerance_mm > 0.0 && grid_tolerance_mm <= 0.5 * grid_mm)) m << "NeedleOptions::grid_tolerance_mm = " << grid_tolerance_mm << ": must be in (0, grid_mm/2]";
+  else if (!(max_width_mm > 0.5 && max_width_mm <= 10.0)) m << "NeedleOptions::max_width_mm = " << max_width_mm << ": must be in (0.5, 10] mm";
+  else if (min_frames < 1 || min_frames > 50) m << "NeedleOptions::min_frames = " << min_frames << ": must be in 1..50";
+  else if (!(threshold_sd > 0.0 && threshold_sd < 20.0)) m << "NeedleOptions::threshold_sd = " << threshold_sd << ": must be in (0, 20)";
+  const std::string s = m.str();
+  if (error) *error = s;
+  return s.empty();
+}
+
+std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
+  const double sx = image.spacing_mm[0], sy = image.spacing_mm[1];
+  cv::Mat f;
+  view_of(image).convertTo(f, CV_32F);
+  cv::Mat sm, mean, sq, mean_sq;
+  cv::GaussianBlur(f, sm, cv::Size(0, 0), 0.3 / sx, 0.3 / sy);
+  const cv::Size win(2 * static_cast<int>(3.5 / sx) + 1, 2 * static_cast<int>(3.5 / sy) + 1);
+  cv::boxFilter(f, mean, CV_32F, win);
+  cv::boxFilter(f.mul(f), mean_sq, CV_32F, win);
+  cv::Mat var = mean_sq - mean.mul(mean);
+  cv::max(var, 1.0, var);
+  cv::Mat sd;
+  cv::sqrt(var, sd);
+  // Among the frame's brightest pixels, and well above the local tissue.
+  int hist[256] = {0};
+  long total = 0;
+  for (int r = 0; r < image.height; r += 2)
+    for (int c = 0; c < image.width; c += 2) {
+      const std::uint8_t v = image.at(c, r);
+      if (v > 0) {
+        ++hist[v];
+        ++total;
+      }
+    }
+  int p99 = 255;
+  long acc = 0;
+  for (int v = 255; v > 0; --v) {
+    acc += hist[v];
+    if (static_cast<double>(acc) > 0.01 * static_cast<double>(total)) {
+      p99 = v;
+      break;
+    }
+  }
+  cv::Mat cand = (sm > mean + o.threshold_sd * 0.5 * sd) & (sm >= static_cast<float>(p99));
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(cand, labels, stats, centroids, 8, CV_32S);
+  struct Acc {
+    double rmin = 1e9;
+    int hc = 0, hr = 0;
+    std::vector<cv::Point> px;
+  };
+  std::vector<Acc> comps(static_cast<size_t>(n));
+  for (int r = 0; r < labels.rows; ++r) {
+    const int* lr = labels.ptr<int>(r);
+    for (int c = 0; c < labels.cols; ++c) {
+      const int l = lr[c];
+      if (l == 0) continue;
+      Acc& a = comps[static_cast<size_t>(l)];
+      a.px.emplace_back(c, r);
+      const double rr = std::hypot(image.x_mm(c), image.y_mm(r));
+      if (rr < a.rmin) a.rmin = rr;
+    }
+  }
+  std::vector<Echo> out;
+  const double min_area_mm2 = 0.25;
+  for (int l = 1; l < n; ++l) {
+    Acc& a = comps[static_cast<size_t>(l)];
+    if (static_cast<double>(a.px.size()) * sx * sy < min_area_mm2) continue;
+    // Head: brightest pixel within 1.2 mm of the component's end nearest the probe.
+    double best = -1, hx = 0, hy = 0;
+    for (const auto& p : a.px) {
+      const double x = image.x_mm(p.x), y = image.y_mm(p.y);
+      if (std::hypot(x, y) > a.rmin + 1.2) continue;
+      const double v = static_cast<double>(sm.at<float>(p.y, p.x));
+      if (v > best) {
+        best = v;
+        hx = x;
+        hy = y;
+      }
+    }
+    const double hr = std::hypot(hx, hy);
+    const double ux = hx / hr, uy = hy / hr;  // beam direction at the head
+    double lat_lo = 1e9, lat_hi = -1e9, rad_hi = 0;
+    for (const auto& p : a.px) {
+      const double x = image.x_mm(p.x) - hx, y = image.y_mm(p.y) - hy;
+      const double along = x * ux + y * uy, across = -x * uy + y * ux;
+      rad_hi = std::max(rad_hi, along);
+      if (along < 2.0) {
+        lat_lo = std::min(lat_lo, across);
+        lat_hi = std::max(lat_hi, across);
+      }
+    }
+    const int hc = static_cast<int>(std::lround(image.col_of_x(hx))), hrw = static_cast<int>(std::lround(image.row_of_y(hy)));
+    const double strength = (best - static_cast<double>(mean.at<float>(hrw, hc))) / static_cast<double>(sd.at<float>(hrw, hc));
+    Echo e;
+    e.x_mm = hx + 0.5 * ux;  // near wall -> centre of a ~1.3 mm needle
+    e.y_mm = hy + 0.5 * uy;
+    e.strength = strength;
+    e.width_mm = lat_hi - lat_lo + std::max(sx, sy);
+    e.length_mm = rad_hi;
+    out.push_back(e);
+    // A second strong peak further along the beam within the same region: another needle
+    // behind the first (reverberations decay; a new echo rises again).
+    double prev = best;
+    bool falling = false;
+    for (double d = 0.25; d <= rad_hi; d += 0.25) {
+      const double x = hx + d * ux, y = hy + d * uy;
+      const int c = static_cast<int>(std::lround(image.col_of_x(x))), r = static_cast<int>(std::lround(image.row_of_y(y)));
+      if (c < 0 || r < 0 || c >= image.width || r >= image.height) break;
+      const double v = static_cast<double>(sm.at<float>(r, c));
+      if (v < prev - 0.1 * best) falling = true;
+      if (falling && d >= 3.5 && v >= 0.92 * best) {
+        // local maximum along the beam
+        double peak = v, pd = d;
+        for (double d2 = d; d2 <= std::min(rad_hi, d + 1.5); d2 += 0.25) {
+          const int c2 = static_cast<int>(std::lround(image.col_of_x(hx + d2 * ux))), r2 = static_cast<int>(std::lround(image.row_of_y(hy + d2 * uy)));
+          if (c2 < 0 || r2 < 0 || c2 >= image.width || r2 >= image.height) break;
+          const double v2 = static_cast<double>(sm.at<float>(r2, c2));
+          if (v2 > peak) {
+            peak = v2;
+            pd = d2;
+          }
+        }
+        Echo e2 = e;
+        e2.x_mm = hx + (pd + 0.5) * ux;
+        e2.y_mm = hy + (pd + 0.5) * uy;
+        e2.length_mm = rad_hi - pd;
+        out.push_back(e2);
+        break;
+      }
+      prev = std::min(prev, v);
+    }
+  }
+  return out;
+}
+
+std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOptions& o, NeedleReport* report) {
+  std::string why;
+  require(o.validate(&why), why);
+  validate_sweep(sweep, "needles");
+  // Frames in increasing z (entry side first); repeated positions are kept as separate looks.
+  std::vector<size_t> order(sweep.frames.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sweep.frames[a].z_mm < sweep.frames[b].z_mm; });
+  std::vector<double> zs;
+  for (size_t k : order)
+    if (zs.empty() || sweep.frames[k].z_mm - zs.back() > 1e-6) zs.push_back(sweep.frames[k].z_mm);
+  struct Obs {
+    double x, y, z;
+    size_t zi;
+  };
+  std::map<std::pair<int, int>, std::vector<Obs>> by_hole;
+  if (report) report->echoes_per_frame.clear();
+  for (size_t k : order) {
+    const auto echoes = find_echoes(sweep.frames[k].image, o);
+    if (report) report->echoes_per_frame.push_back(static_cast<int>(echoes.size()));
+    const size_t zi = static_cast<size_t>(std::lower_bound(zs.begin(), zs.end(), sweep.frames[k].z_mm - 1e-6) - zs.begin());
+    for (const auto& e : echoes) {
+      if (e.width_mm > o.max_width_mm) continue;
+      const int i = static_cast<int>(std::lround(e.x_mm / o.grid_mm)), j = static_cast<int>(std::lround(e.y_mm / o.grid_mm));
+      if (std::hypot(e.x_mm - i * o.grid_mm, e.y_mm - j * o.grid_mm) > o.grid_tolerance_mm) continue;
+      by_hole[{i, j}].push_back({e.x_mm, e.y_mm, sweep.frames[k].z_mm, zi});
+    }
+  }
+  std::vector<formats::Catheter> out;
+  int tracks = 0;
+  for (auto& [hole, obs] : by_hole) {
+    // Robust straight-line fit x(z), y(z): start at the hole, drop points > 1 mm off, refit.
+    double ax = hole.first * o.grid_mm, bx = 0, ay = hole.second * o.grid_mm, by = 0;
+    std::vector<Obs> in = obs;
+    for (int it = 0; it < 3; ++it) {
+      std::vector<Obs> keep;
+      for (const auto& p : obs)
+        if (std::hypot(p.x - (ax + bx * p.z), p.y - (ay + by * p.z)) <= (it == 0 ? o.grid_tolerance_mm : 1.0)) keep.push_back(p);
+      if (keep.size() < 2) break;
+      in = keep;
+      double n = 0, sz = 0, szz = 0, sxv = 0, syv = 0, szx = 0, szy = 0;
+      for (const auto& p : in) {
+        n += 1;
+        sz += p.z;
+        szz += p.z * p.z;
+        sxv += p.x;
+        syv += p.y;
+        szx += p.z * p.x;
+        szy += p.z * p.y;
+      }
+      const double den = n * szz - sz * sz;
+      if (den > 1e-9 && n >= 4) {
+        bx = std::clamp((n * szx - sz * sxv) / den, -0.1, 0.1);
+        by = std::clamp((n * szy - sz * syv) / den, -0.1, 0.1);
+      } else {
+        bx = by = 0;
+      }
+      ax = (sxv - bx * sz) / n;
+      ay = (syv - by * sz) / n;
+    }
+    // Frames (by z index) where the needle is seen; the run from the entry side.
+    std::vector<char> seen(zs.size(), 0);
+    for (const auto& p : in) seen[p.zi] = 1;
+    // Longest run allowing single-frame gaps (an echo can drop out in one frame).
+    size_t best_a = 0, best_b = 0, best_len = 0;
+    for (size_t a = 0; a < zs.size(); ++a) {
+      if (!seen[a]) continue;
+      size_t b = a, len = 1;
+      while (true) {
+        if (b + 1 < zs.size() && seen[b + 1]) {
+          ++b;
+          ++len;
+        } else if (b + 2 < zs.size() && seen[b + 2]) {
+          b += 2;
+          ++len;
+        } else {
+          break;
+        }
+      }
+      if (len > best_len) {
+        best_len = len;
+        best_a = a;
+        best_b = b;
+      }
+      a = b;
+    }
+    if (static_cast<int>(best_len) < o.min_frames) continue;
+    ++tracks;
+    const double z_tip = zs[best_b], z_entry = zs[best_a];
+    const double z_out = std::min(z_entry, zs.front());
+    out.push_back({0, {{ax + bx * z_tip, ay + by * z_tip, z_tip}, {ax + bx * z_out, ay + by * z_out, z_out}}});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.path_mm[0][1] != b.path_mm[0][1] ? a.path_mm[0][1] > b.path_mm[0][1] : a.path_mm[0][0] < b.path_mm[0][0];
+  });
+  for (size_t k = 0; k < out.size(); ++k) out[k].id = static_cast<int>(k + 1);
+  if (report) report->candidate_tracks = tracks;
+  return out;
+}
+
+}  // namespace hdr::imaging

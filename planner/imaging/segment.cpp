@@ -1,0 +1,709 @@
+#include "planner/imaging/segment.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+
+#include "planner/common/error.hpp"
+#include "planner/imaging/cv_convert.hpp"
+#include "planner/imaging/needles.hpp"
+#include "planner/imaging/working_grid.hpp"
+
+namespace hdr::imaging {
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+struct Prepared {
+  std::vector<double> z;
+  std::vector<WorkingGrid> grids;  // smoothed
+  cv::Mat imaged;                  // CV_8U: pixels some frame images (before erosion)
+  cv::Mat mask;                    // CV_8U: imaged region, eroded (edges near its rim ignored)
+  double scale = 1.0;              // robust intensity spread, normalises edge strengths
+};
+
+bool in_mask(const WorkingGrid& g, const cv::Mat& mask, double x, double y) {
+  const int c = static_cast<int>(std::lround(g.col(x))), r = static_cast<int>(std::lround(g.row(y)));
+  return c >= 0 && r >= 0 && c < mask.cols && r < mask.rows && mask.at<std::uint8_t>(r, c) != 0;
+}
+
+Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
+  Prepared p;
+  std::vector<size_t> order(sweep.frames.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sweep.frames[a].z_mm < sweep.frames[b].z_mm; });
+  std::vector<int> counts;
+  for (size_t idx : order) {
+    const Frame& f = sweep.frames[idx];
+    WorkingGrid g = make_working_grid(f.image, o.working_mm);
+    cv::Mat nz = g.img > 0.5f;
+    // Specular reflectors (needles and their reverberation tails, catheter walls,
+    // calcifications) are the brightest few percent of a frame: leave them out of the working
+    // grid's averages (normalised convolution) so that they cannot pose as tissue contrast.
+    {
+      const cv::Mat full = view_of(f.image);
+      int hist[256] = {0};
+      long total = 0;
+      for (int r = 0; r < full.rows; r += 2)
+        for (int c = 0; c < full.cols; c += 2) {
+          const std::uint8_t v = full.at<std::uint8_t>(r, c);
+          if (v > 0) {
+            ++hist[v];
+            ++total;
+          }
+        }
+      int thr = 255;
+      long acc = 0;
+      for (int v = 255; v > 0; --v) {
+        acc += hist[v];
+        if (static_cast<double>(acc) > 0.04 * static_cast<double>(total)) {
+          thr = v;
+          break;
+        }
+      }
+      cv::Mat bright = full >= thr;
+      cv::dilate(bright, bright, cv::Mat(), cv::Point(-1, -1), 2);
+      // Needle-like echoes and their reverberation tails, behind them along the beam.
+      for (const Echo& e : find_echoes(f.image)) {
+        if (e.width_mm > 8.0) continue;
+        const double rr = std::hypot(e.x_mm, e.y_mm);
+        const double ux = e.x_mm / rr, uy = e.y_mm / rr;
+        const double half_w = 0.5 * e.width_mm + 0.8;
+        const double len = std::max(e.length_mm, 4.0) + 2.0;
+        std::vector<cv::Point> quad;
+        for (const auto& [a, w] : std::initializer_list<std::pair<double, double>>{{-1.5, -half_w}, {-1.5, half_w}, {len, half_w}, {len, -half_w}}) {
+          const double x = e.x_mm + a * ux - w * uy, y = e.y_mm + a * uy + w * ux;
+          quad.emplace_back(static_cast<int>(std::lround(f.image.col_of_x(x))), static_cast<int>(std::lround(f.image.row_of_y(y))));
+        }
+        cv::fillConvexPoly(bright, quad, cv::Scalar(255));
+      }
+      cv::Mat valid, num;
+      cv::bitwise_not(bright, valid);
+      valid.convertTo(valid, CV_32F, 1.0 / 255.0);
+      full.convertTo(num, CV_32F);
+      num = num.mul(valid);
+      cv::Mat num_w, den_w;
+      cv::resize(num, num_w, g.img.size(), 0, 0, cv::INTER_AREA);
+      cv::resize(valid, den_w, g.img.size(), 0, 0, cv::INTER_AREA);
+      const double sg = 1.0 / o.working_mm;
+      cv::GaussianBlur(num_w, num_w, cv::Size(0, 0), sg);
+      cv::GaussianBlur(den_w, den_w, cv::Size(0, 0), sg);
+      cv::max(den_w, 1e-3, den_w);
+      cv::divide(num_w, den_w, g.img);
+    }
+    if (p.imaged.empty()) p.imaged = nz;
+    else cv::bitwise_or(p.imaged, nz, p.imaged);
+    if (!p.z.empty() && std::abs(f.z_mm - p.z.back()) < 1e-6) {  // repeated position: average
+      p.grids.back().img += g.img;
+      counts.back() += 1;
+    } else {
+      p.z.push_back(f.z_mm);
+      p.grids.push_back(std::move(g));
+      counts.push_back(1);
+    }
+  }
+  for (size_t k = 0; k < p.grids.size(); ++k) {
+    if (counts[k] > 1) p.grids[k].img /= counts[k];
+    // A ~4.5 mm median: rank statistics ignore what is left of needle tails and smooth speckle.
+    cv::Mat m8;
+    p.grids[k].img.convertTo(m8, CV_8U);
+    cv::medianBlur(m8, m8, 2 * static_cast<int>(std::round(2.25 / o.working_mm)) + 1);
+    m8.convertTo(p.grids[k].img, CV_32F);
+    const double s = o.smooth_sigma_mm / p.grids[k].step_mm;
+    cv::GaussianBlur(p.grids[k].img, p.grids[k].img, cv::Size(0, 0), s, o.smooth_sigma_mm / p.grids[k].step_y_mm);
+  }
+  // Imaged region: convex hull of every pixel any frame shows, eroded so that the sector's rim
+  // (imaged vs. not imaged) never counts as an organ boundary.
+  std::vector<cv::Point> pts;
+  cv::findNonZero(p.imaged, pts);
+  require(pts.size() > 100, "segment: the frames are (nearly) blank");
+  std::vector<cv::Point> hull;
+  cv::convexHull(pts, hull);
+  p.mask = cv::Mat::zeros(p.imaged.size(), CV_8U);
+  cv::fillConvexPoly(p.mask, hull, cv::Scalar(255));
+  const int e = std::max(1, static_cast<int>(std::round(2.0 / o.working_mm)));
+  cv::erode(p.mask, p.mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * e + 1, 2 * e + 1)));
+  // Robust spread of intensities inside the mask on the middle frame.
+  const cv::Mat& mid = p.grids[p.grids.size() / 2].img;
+  std::vector<float> v;
+  for (int r = 0; r < mid.rows; r += 2)
+    for (int c = 0; c < mid.cols; c += 2)
+      if (p.mask.at<std::uint8_t>(r, c)) v.push_back(mid.at<float>(r, c));
+  require(v.size() > 20, "segment: the imaged region is too small");
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  const float med = v[v.size() / 2];
+  for (auto& x : v) x = std::abs(x - med);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  p.scale = std::max(1.0, 1.4826 * static_cast<double>(v[v.size() / 2]));
+  return p;
+}
+
+// Probe radius and rectal-wall outer radius from the mean image along upward rays.
+double rectum_radius(const Prepared& p) {
+  WorkingGrid g = p.grids[p.grids.size() / 2];
+  std::vector<double> outer;
+  for (int a = -60; a <= 60; a += 10) {
+    const double th = a * kPi / 180.0, ux = std::sin(th), uy = std::cos(th);
+    double r0 = -1;
+    for (double r = 3.0; r < 25.0; r += 0.25) {
+      const int c = static_cast<int>(std::lround(g.col(r * ux))), row = static_cast<int>(std::lround(g.row(r * uy)));
+      if (c < 0 || row < 0 || c >= p.imaged.cols || row >= p.imaged.rows) continue;
+      if (p.imaged.at<std::uint8_t>(row, c)) {
+        r0 = r;
+        break;
+      }
+    }
+    if (r0 < 0) continue;
+    double peak = 0, peak_r = r0;
+    for (double r = r0; r < r0 + 5.0; r += 0.25) {
+      if (!g.inside(r * ux, r * uy)) break;
+      const double v = static_cast<double>(g.sample(r * ux, r * uy));
+      if (v > peak) {
+        peak = v;
+        peak_r = r;
+      }
+    }
+    double tissue = 0;
+    int n = 0;
+    for (double r = r0 + 8.0; r < r0 + 12.0; r += 0.5)
+      if (g.inside(r * ux, r * uy)) {
+        tissue += static_cast<double>(g.sample(r * ux, r * uy));
+        ++n;
+      }
+    if (n == 0) continue;
+    tissue /= n;
+    double edge = r0 + 3.5;
+    for (double r = peak_r; r < r0 + 8.0; r += 0.25)
+      if (g.inside(r * ux, r * uy) && static_cast<double>(g.sample(r * ux, r * uy)) < 0.5 * (peak + tissue)) {
+        edge = r;
+        break;
+      }
+    outer.push_back(std::clamp(edge, r0 + 1.5, r0 + 8.0));
+  }
+  if (outer.empty()) return 13.5;
+  std::nth_element(outer.begin(), outer.begin() + static_cast<std::ptrdiff_t>(outer.size() / 2), outer.end());
+  return outer[outer.size() / 2];
+}
+
+
+struct Circle {  // an axis-aligned ellipse in fact: the start shape
+  double cx = 0, cy = 0, a = 0, b = 0;
+  int sign = 1;
+  double score = 0;
+  double r = 0;  // mean radius
+  double radius(double th) const { return a * b / std::sqrt(b * b * std::cos(th) * std::cos(th) + a * a * std::sin(th) * std::sin(th)); }
+};
+
+// Sweep-level start: the ellipse with the strongest sign-consistent radial contrast on the
+// mean of the middle frames, with a wide prior on a gland anterior to the probe. Each ray's
+// contribution is clipped so that no single bright or dark object dominates.
+Circle initial_circle(const Prepared& p, double rectum_r) {
+  const size_t n = p.grids.size();
+  const size_t a0 = n / 4, b0 = std::max(a0 + 1, n - n / 4);
+  cv::Mat mean = cv::Mat::zeros(p.grids[0].img.size(), CV_32F);
+  for (size_t k = a0; k < b0; ++k) mean += p.grids[k].img;
+  mean /= static_cast<double>(b0 - a0);
+  WorkingGrid g = p.grids[0];
+  g.img = mean;
+  constexpr int K = 20;
+  double cs[K], sn[K];
+  for (int k = 0; k < K; ++k) {
+    cs[k] = std::cos(2 * kPi * k / K);
+    sn[k] = std::sin(2 * kPi * k / K);
+  }
+  auto score_of = [&](double cx, double cy, double A, double B, int* sign_out) {
+    double sum = 0;
+    double d[K];
+    int bad = 0;
+    for (int k = 0; k < K; ++k) {
+      const double fr[4] = {0.7, 0.85, 1.15, 1.3};
+      double v[4];
+      bool ok = true;
+      for (int t = 0; t < 4; ++t) {
+        const double x = cx + fr[t] * A * cs[k], y = cy + fr[t] * B * sn[k];
+        if (!in_mask(g, p.mask, x, y) || x * x + y * y < rectum_r * rectum_r) {  // the gland is outside the rectum
+          ok = false;
+          break;
+        }
+        v[t] = static_cast<double>(g.sample(x, y));
+      }
+      if (!ok) {
+        d[k] = 0;
+        ++bad;
+        continue;
+      }
+      d[k] = std::clamp(0.5 * (v[2] + v[3] - v[0] - v[1]), -2.0 * p.scale, 2.0 * p.scale);
+      sum += d[k];
+    }
+    if (bad > K / 6) return 0.0;
+    const int sgn = sum >= 0 ? 1 : -1;
+    int consistent = 0;
+    for (int k = 0; k < K; ++k) consistent += (d[k] * sgn > 0) ? 1 : 0;
+    const double dist2 = cx * cx + (cy - 25.0) * (cy - 25.0);
+    // The probe presses the rectal wall against the gland: its posterior edge lies close
+    // above the rectum (a dark bladder above the gland must not pull the start shape up).
+    const double gap = std::max(0.0, cy - B - rectum_r - 5.0);
+    *sign_out = sgn;
+    return std::abs(sum) / K * consistent * consistent / (K * K) * std::exp(-dist2 / (2.0 * 30.0 * 30.0) - gap * gap / (2.0 * 5.0 * 5.0));
+  };
+  Circle best;
+  auto consider = [&](double cx, double cy, double A, double B) {
+    int sgn = 1;
+    const double sc = score_of(cx, cy, A, B, &sgn);
+    if (sc > best.score) best = {cx, cy, A, B, sgn, sc, 0.5 * (A + B)};
+  };
+  // Coarse grid, then a fine search around the best coarse shape.
+  // Sizes from a small gland to a large phantom; the centre step grows with the size.
+  for (double A = 9.0; A <= 48.0; A += std::max(3.0, 0.15 * A))
+    for (double B = 7.0; B <= std::min(48.0, 1.4 * A); B += std::max(3.0, 0.15 * B)) {
+      const double step = std::max(3.0, 0.15 * std::min(A, B));
+      for (double cy = 8.0; cy <= 95.0; cy += step)
+        for (double cx = -45.0; cx <= 45.0; cx += step) consider(cx, cy, A, B);
+    }
+  const Circle coarse = best;
+  for (double A = coarse.a - 2.0; A <= coarse.a + 2.0; A += 1.0)
+    for (double B = coarse.b - 2.0; B <= coarse.b + 2.0; B += 1.0)
+      for (double cy = coarse.cy - 2.0; cy <= coarse.cy + 2.0; cy += 1.0)
+        for (double cx = coarse.cx - 2.0; cx <= coarse.cx + 2.0; cx += 1.0)
+          if (A >= 6.0 && B >= 5.0) consider(cx, cy, A, B);
+  require(best.score > 0, "segment: no gland-like boundary found in the middle of the sweep");
+  return best;
+}
+
+// Closed contour by dynamic programming over polar rays about (cx, cy). Returns radii.
+std::vector<double> polar_dp(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& prior,
+                             double prior_weight, double r_lo, double r_hi, int sign, double rectum_r) {
+  const int N = static_cast<int>(prior.size());
+  const double dr = 0.5, delta = 1.5;
+  const int M = std::max(2, static_cast<int>((r_hi - r_lo) / dr) + 1);
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> cost(static_cast<size_t>(N) * static_cast<size_t>(M));
+  for (int k = 0; k < N; ++k) {
+    const double th = 2 * kPi * k / N, ux = std::cos(th), uy = std::sin(th);
+    for (int j = 0; j < M; ++j) {
+      const double r = r_lo + j * dr;
+      double c;
+      const double rp0 = prior[static_cast<size_t>(k)];
+      // The gland lies outside the rectal wall (and inside the image).
+      if (!g.inside(cx + r * ux, cy + r * uy) || r < 0.35 * rp0 || r > 1.8 * rp0 + 2.0 || std::hypot(cx + r * ux, cy + r * uy) < rectum_r) c = inf;
+      else if (!in_mask(g, p.mask, cx + (r + delta) * ux, cy + (r + delta) * uy) || !in_mask(g, p.mask, cx + (r - delta) * ux, cy + (r - delta) * uy))
+        c = 0.3;  // no evidence outside the imaged region
+      else {
+        const double gout = static_cast<double>(g.sample(cx + (r + delta) * ux, cy + (r + delta) * uy));
+        const double gin = static_cast<double>(g.sample(cx + (r - delta) * ux, cy + (r - delta) * uy));
+        c = std::clamp(-sign * (gout - gin) / p.scale, -3.0, 3.0);
+      }
+      const double rp = prior[static_cast<size_t>(k)];
+      const double dev = (r - rp) / (0.3 * rp);
+      c += prior_weight * std::min(dev * dev, 6.0);
+      cost[static_cast<size_t>(k) * static_cast<size_t>(M) + static_cast<size_t>(j)] = c;
+    }
+  }
+  // Unroll three turns; keep the middle one (closure without fixing a start radius).
+  const int T = 3 * N, J = 2;
+  std::vector<double> acc(static_cast<size_t>(M)), nacc(static_cast<size_t>(M));
+  std::vector<int> back(static_cast<size_t>(T) * static_cast<size_t>(M));
+  for (int j = 0; j < M; ++j) acc[static_cast<size_t>(j)] = cost[static_cast<size_t>(j)];
+  for (int t = 1; t < T; ++t) {
+    const int k = t % N;
+    for (int j = 0; j < M; ++j) {
+      double bestv = inf;
+      int bj = j;
+      for (int d = -J; d <= J; ++d) {
+        const int jj = j + d;
+        if (jj < 0 || jj >= M) continue;
+        const double v = acc[static_cast<size_t>(jj)] + 0.15 * std::abs(d);
+        if (v < bestv) {
+          bestv = v;
+          bj = jj;
+        }
+      }
+      nacc[static_cast<size_t>(j)] = bestv + cost[static_cast<size_t>(k) * static_cast<size_t>(M) + static_cast<size_t>(j)];
+      back[static_cast<size_t>(t) * static_cast<size_t>(M) + static_cast<size_t>(j)] = bj;
+    }
+    std::swap(acc, nacc);
+  }
+  int j = static_cast<int>(std::min_element(acc.begin(), acc.end()) - acc.begin());
+  std::vector<double> radii(static_cast<size_t>(N));
+  for (int t = T - 1; t >= 0; --t) {
+    if (t >= N && t < 2 * N) radii[static_cast<size_t>(t - N)] = r_lo + j * dr;
+    if (t > 0) j = back[static_cast<size_t>(t) * static_cast<size_t>(M) + static_cast<size_t>(j)];
+  }
+  return radii;
+}
+
+// Shape prior: spike removal (circular median of 5) then a low-pass keeping 6 harmonics.
+std::vector<double> smooth_shape(const std::vector<double>& r) {
+  const int N = static_cast<int>(r.size());
+  std::vector<double> m(r.size());
+  for (int k = 0; k < N; ++k) {
+    double w[5];
+    for (int d = -2; d <= 2; ++d) w[d + 2] = r[static_cast<size_t>((k + d + N) % N)];
+    std::sort(w, w + 5);
+    m[static_cast<size_t>(k)] = w[2];
+  }
+  std::vector<double> out(r.size(), 0.0);
+  for (int h = 0; h <= 6; ++h) {
+    double a = 0, b = 0;
+    for (int k = 0; k < N; ++k) {
+      const double th = 2 * kPi * h * k / N;
+      a += m[static_cast<size_t>(k)] * std::cos(th);
+      b += m[static_cast<size_t>(k)] * std::sin(th);
+    }
+    const double f = (h == 0 ? 1.0 : 2.0) / N;
+    for (int k = 0; k < N; ++k) {
+      const double th = 2 * kPi * h * k / N;
+      out[static_cast<size_t>(k)] += f * (a * std::cos(th) + b * std::sin(th));
+    }
+  }
+  return out;
+}
+
+// Boundary contrast in noise units (sign-corrected): outside band minus inside band.
+double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& r, int sign) {
+  const int N = static_cast<int>(r.size());
+  double sum = 0;
+  int n = 0;
+  for (int k = 0; k < N; ++k) {
+    const double th = 2 * kPi * k / N, ux = std::cos(th), uy = std::sin(th);
+    const double R = r[static_cast<size_t>(k)];
+    double in = 0, out = 0;
+    bool ok = true;
+    for (double d : {1.0, 2.0, 3.0}) {
+      const double xi = cx + (R - d) * ux, yi = cy + (R - d) * uy, xo = cx + (R + d) * ux, yo = cy + (R + d) * uy;
+      if (!in_mask(g, p.mask, xi, yi) || !in_mask(g, p.mask, xo, yo)) {
+        ok = false;
+        break;
+      }
+      in += static_cast<double>(g.sample(xi, yi));
+      out += static_cast<double>(g.sample(xo, yo));
+    }
+    if (!ok) continue;
+    sum += sign * (out - in) / 3.0;
+    ++n;
+  }
+  return n > N / 3 ? sum / n / p.scale : 0.0;
+}
+
+// Mean intensity well inside the contour (40..80 % of each ray's radius).
+double interior_mean(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& r) {
+  const int N = static_cast<int>(r.size());
+  double sum = 0;
+  int n = 0;
+  for (int k = 0; k < N; k += 2) {
+    const double th = 2 * kPi * k / N, ux = std::cos(th), uy = std::sin(th);
+    for (double f : {0.4, 0.6, 0.8}) {
+      const double x = cx + f * r[static_cast<size_t>(k)] * ux, y = cy + f * r[static_cast<size_t>(k)] * uy;
+      if (!in_mask(g, p.mask, x, y)) continue;
+      sum += static_cast<double>(g.sample(x, y));
+      ++n;
+    }
+  }
+  return n > 0 ? sum / n : 0.0;
+}
+
+formats::ContourSlice polygon(double z, double cx, double cy, const std::vector<double>& r) {
+  formats::ContourSlice s{z, {}};
+  const int N = static_cast<int>(r.size());
+  for (int k = 0; k < N; ++k) {
+    const double th = 2 * kPi * k / N;
+    s.points_mm.push_back({cx + r[static_cast<size_t>(k)] * std::cos(th), cy + r[static_cast<size_t>(k)] * std::sin(th)});
+  }
+  return s;
+}
+
+formats::ContourSlice circle(double z, double cx, double cy, double radius, int n) {
+  return polygon(z, cx, cy, std::vector<double>(static_cast<size_t>(n), radius));
+}
+
+// The largest contiguous run of `flag` containing `ref` (or nothing if ref is not flagged).
+std::vector<bool> run_containing(const std::vector<bool>& flag, size_t ref) {
+  std::vector<bool> out(flag.size(), false);
+  if (!flag[ref]) return out;
+  size_t a = ref, b = ref;
+  while (a > 0 && flag[a - 1]) --a;
+  while (b + 1 < flag.size() && flag[b + 1]) ++b;
+  for (size_t k = a; k <= b; ++k) out[k] = true;
+  return out;
+}
+
+// Urethra: the strongest blob (either polarity) of ~3 mm radius near the gland's centre.
+std::array<double, 2> find_urethra(const WorkingGrid& g, double cx, double cy, double mean_r) {
+  double best = -1;
+  std::array<double, 2> at{cx, cy};
+  const double reach = 0.45 * mean_r;
+  constexpr int K = 12;
+  for (double dy = -reach; dy <= reach; dy += 0.5)
+    for (double dx = -reach; dx <= reach; dx += 0.5) {
+      if (dx * dx + dy * dy > reach * reach) continue;
+      const double x = cx + dx, y = cy + dy;
+      double in = static_cast<double>(g.sample(x, y)), ring = 0;
+      for (int k = 0; k < K; ++k) {
+        const double th = 2 * kPi * k / K;
+        in += static_cast<double>(g.sample(x + 1.5 * std::cos(th), y + 1.5 * std::sin(th)));
+        ring += static_cast<double>(g.sample(x + 5.0 * std::cos(th), y + 5.0 * std::sin(th)));
+      }
+      const double resp = std::abs(in / (K + 1) - ring / K) - 0.02 * (dx * dx + dy * dy);
+      if (resp > best) {
+        best = resp;
+        at = {x, y};
+      }
+    }
+  return at;
+}
+
+}  // namespace
+
+bool SegmentationOptions::validate(std::string* error) const {
+  std::ostringstream m;
+  if (!(working_mm >= 0.2 && working_mm <= 1.0)) m << "SegmentationOptions::working_mm = " << working_mm << ": must be in 0.2..1 mm";
+  else if (!(smooth_sigma_mm >= 0.0 && smooth_sigma_mm <= 5.0)) m << "SegmentationOptions::smooth_sigma_mm = " << smooth_sigma_mm << ": must be in 0..5 mm";
+  else if (angles < 16 || angles > 720) m << "SegmentationOptions::angles = " << angles << ": must be in 16..720";
+  else if (!(presence_ratio > 0.0 && presence_ratio < 1.0)) m << "SegmentationOptions::presence_ratio = " << presence_ratio << ": must be in (0, 1)";
+  else if (!(prior_weight >= 0.0 && prior_weight <= 10.0)) m << "SegmentationOptions::prior_weight = " << prior_weight << ": must be in 0..10";
+  const std::string s = m.str();
+  if (error) *error = s;
+  return s.empty();
+}
+
+SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& o) {
+  std::string why;
+  require(o.validate(&why), why);
+  validate_sweep(sweep, "segment");
+  const Prepared p = prepare(sweep, o);
+  const size_t n = p.z.size();
+  const int N = o.angles;
+  const double rectum_r = rectum_radius(p);
+  const Circle c0 = initial_circle(p, rectum_r);
+  SegmentationResult result;
+  SegmentationReport& rep = result.report;
+  rep.z_mm = p.z;
+  rep.edge_sign = c0.sign;
+  rep.initial_centre_mm[0] = c0.cx;
+  rep.initial_centre_mm[1] = c0.cy;
+  rep.initial_radius_mm = c0.r;
+
+  const double r_lo = 3.0, r_hi = 1.8 * std::max(c0.a, c0.b) + 2.0;
+  std::vector<double> start_shape(static_cast<size_t>(N));
+  for (int t = 0; t < N; ++t) start_shape[static_cast<size_t>(t)] = c0.radius(2 * kPi * t / N);
+  // Pass 1: every position about the initial centre.
+  std::vector<std::vector<double>> r1(n);
+  std::vector<double> contrast(n);
+  std::vector<std::array<double, 2>> centroid(n);
+  for (size_t k = 0; k < n; ++k) {
+    r1[k] = smooth_shape(polar_dp(p, p.grids[k], c0.cx, c0.cy, start_shape, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r));
+    contrast[k] = boundary_contrast(p, p.grids[k], c0.cx, c0.cy, r1[k], c0.sign);
+    double sx = 0, sy = 0;
+    for (int t = 0; t < N; ++t) {
+      const double th = 2 * kPi * t / N;
+      sx += c0.cx + r1[k][static_cast<size_t>(t)] * std::cos(th);
+      sy += c0.cy + r1[k][static_cast<size_t>(t)] * std::sin(th);
+    }
+    centroid[k] = {sx / N, sy / N};
+  }
+  // Reference frame: a typical one of the sweep's middle half (a sweep starts and ends near
+  // the gland's ends, so its middle shows the gland; the base's bladder must not be the
+  // reference even though its boundary is often the strongest).
+  const size_t mid_a = n / 4, mid_b = std::max(mid_a + 1, n - n / 4);
+  auto typical_frame = [&](const std::vector<double>& c) {
+    std::vector<std::pair<double, size_t>> v;
+    for (size_t k = mid_a; k < mid_b; ++k) v.push_back({c[k], k});
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2].second;
+  };
+  size_t ref = typical_frame(contrast);
+  std::vector<bool> flag(n);
+  for (size_t k = 0; k < n; ++k) flag[k] = contrast[k] >= o.presence_ratio * contrast[ref];
+  std::vector<bool> present = run_containing(flag, ref);
+  // Centre line: least-squares line through the present frames' centroids.
+  double sw = 0, sz = 0, szz = 0, sxv = 0, syv = 0, szx = 0, szy = 0;
+  for (size_t k = 0; k < n; ++k)
+    if (present[k]) {
+      sw += 1;
+      sz += p.z[k];
+      szz += p.z[k] * p.z[k];
+      sxv += centroid[k][0];
+      syv += centroid[k][1];
+      szx += p.z[k] * centroid[k][0];
+      szy += p.z[k] * centroid[k][1];
+    }
+  const double den = sw * szz - sz * sz;
+  const double bx = den > 1e-9 && sw >= 3 ? (sw * szx - sz * sxv) / den : 0.0, by = den > 1e-9 && sw >= 3 ? (sw * szy - sz * syv) / den : 0.0;
+  const double ax = (sxv - bx * sz) / sw, ay = (syv - by * sz) / sw;
+  auto centre_at = [&](size_t k) { return std::array<double, 2>{ax + bx * p.z[k], ay + by * p.z[k]}; };
+
+  // Pass 2: from the reference frame outwards, each frame's prior is its neighbour's shape.
+  std::vector<std::vector<double>> r2(n);
+  std::vector<double> contrast2(n, 0.0);
+  double mean_ref = 0;
+  for (double v : r1[ref]) mean_ref += v;
+  mean_ref /= N;
+  auto run_frame = [&](size_t k, const std::vector<double>& prior) {
+    const auto c = centre_at(k);
+    r2[k] = smooth_shape(polar_dp(p, p.grids[k], c[0], c[1], prior, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r));
+    contrast2[k] = boundary_contrast(p, p.grids[k], c[0], c[1], r2[k], c0.sign);
+  };
+  {
+    // The reference frame's prior: the start ellipse, scaled to its pass-1 size.
+    std::vector<double> pr = start_shape;
+    for (auto& v : pr) v *= mean_ref / c0.r;
+    run_frame(ref, pr);
+  }
+  for (size_t k = ref + 1; k < n; ++k) run_frame(k, r2[k - 1]);
+  for (size_t k = ref; k-- > 0;) run_frame(k, r2[k + 1]);
+  // Presence on the final contours: contrast against the best frame, contiguous, and not a
+  // collapse to the smallest radius allowed.
+  ref = typical_frame(contrast2);
+  const double ref_contrast = contrast2[ref];
+  std::vector<double> inner(n);
+  for (size_t k = 0; k < n; ++k) {
+    const auto c = centre_at(k);
+    inner[k] = interior_mean(p, p.grids[k], c[0], c[1], r2[k]);
+  }
+  // The gland's interior looks alike from frame to frame; the bladder's (anechoic) does not.
+  const double step = std::max(1e-6, ref_contrast * p.scale);
+  for (size_t k = 0; k < n; ++k) {
+    double mr = 0;
+    for (double v : r2[k]) mr += v;
+    mr /= N;
+    flag[k] = contrast2[k] >= o.presence_ratio * ref_contrast && mr > r_lo + 1.0 && std::abs(inner[k] - inner[ref]) < 0.8 * step;
+  }
+  present = run_containing(flag, ref);
+  rep.contrast = contrast2;
+  rep.prostate_present = present;
+  // 3D consistency: blend each present frame's radii with its present neighbours'.
+  std::vector<std::vector<double>> r3 = r2;
+  for (size_t k = 0; k < n; ++k) {
+    if (!present[k]) continue;
+    const bool lo = k > 0 && present[k - 1], hi = k + 1 < n && present[k + 1];
+    if (!lo || !hi) continue;
+    for (int t = 0; t < N; ++t) {
+      const size_t u = static_cast<size_t>(t);
+      r3[k][u] = 0.2 * r2[k - 1][u] + 0.6 * r2[k][u] + 0.2 * r2[k + 1][u];
+    }
+  }
+  formats::Structure prostate{"prostate", formats::StructureKind::target, {}};
+  formats::Structure urethra{"urethra", formats::StructureKind::organ_at_risk, {}};
+  formats::Structure rectum{"rectum", formats::StructureKind::organ_at_risk, {}};
+  std::vector<std::array<double, 2>> uc(n);
+  std::vector<size_t> present_idx;
+  for (size_t k = 0; k < n; ++k) {
+    if (!present[k]) continue;
+    const auto c = centre_at(k);
+    prostate.slices.push_back(polygon(p.z[k], c[0], c[1], r3[k]));
+    double mr = 0;
+    for (double v : r3[k]) mr += v;
+    uc[k] = find_urethra(p.grids[k], c[0], c[1], mr / N);
+    present_idx.push_back(k);
+  }
+  // Urethra centres: median over three neighbouring frames (the urethra runs smoothly).
+  for (size_t q = 0; q < present_idx.size(); ++q) {
+    std::vector<double> xs, ys;
+    for (size_t d = (q > 0 ? q - 1 : 0); d <= std::min(present_idx.size() - 1, q + 1); ++d) {
+      xs.push_back(uc[present_idx[d]][0]);
+      ys.push_back(uc[present_idx[d]][1]);
+    }
+    std::sort(xs.begin(), xs.end());
+    std::sort(ys.begin(), ys.end());
+    urethra.slices.push_back(circle(p.z[present_idx[q]], xs[xs.size() / 2], ys[ys.size() / 2], 3.0, 24));
+  }
+  for (size_t k = 0; k < n; ++k) rectum.slices.push_back(circle(p.z[k], 0.0, 0.0, rectum_r, 36));
+  if (!prostate.slices.empty()) result.structures.push_back(std::move(prostate));
+  if (!urethra.slices.empty()) result.structures.push_back(std::move(urethra));
+  result.structures.push_back(std::move(rectum));
+  return result;
+}
+
+// ---- editing ----
+
+namespace {
+std::array<double, 2> centroid_of(const formats::ContourSlice& s) {
+  // Area centroid of the polygon (falls back to the vertex mean for degenerate polygons).
+  double a = 0, cx = 0, cy = 0;
+  const size_t n = s.points_mm.size();
+  for (size_t i = 0; i < n; ++i) {
+    const auto& p = s.points_mm[i];
+    const auto& q = s.points_mm[(i + 1) % n];
+    const double cr = p[0] * q[1] - q[0] * p[1];
+    a += cr;
+    cx += (p[0] + q[0]) * cr;
+    cy += (p[1] + q[1]) * cr;
+  }
+  if (std::abs(a) < 1e-9) {
+    double mx = 0, my = 0;
+    for (const auto& p : s.points_mm) {
+      mx += p[0];
+      my += p[1];
+    }
+    return {mx / static_cast<double>(n), my / static_cast<double>(n)};
+  }
+  return {cx / (3 * a), cy / (3 * a)};
+}
+
+// Farthest intersection of the ray from c at angle th with the polygon (radius).
+double ray_radius(const formats::ContourSlice& s, std::array<double, 2> c, double th) {
+  const double ux = std::cos(th), uy = std::sin(th);
+  double best = 0;
+  const size_t n = s.points_mm.size();
+  for (size_t i = 0; i < n; ++i) {
+    const auto& p = s.points_mm[i];
+    const auto& q = s.points_mm[(i + 1) % n];
+    const double ex = q[0] - p[0], ey = q[1] - p[1];
+    const double den = ux * ey - uy * ex;
+    if (std::abs(den) < 1e-12) continue;
+    const double wx = p[0] - c[0], wy = p[1] - c[1];
+    const double t = (wx * ey - wy * ex) / den;
+    const double u = (wx * uy - wy * ux) / den;
+    if (t >= 0 && u >= 0 && u <= 1) best = std::max(best, t);
+  }
+  return best;
+}
+}  // namespace
+
+formats::ContourSlice interpolate_slices(const formats::ContourSlice& a, const formats::ContourSlice& b, double z_mm) {
+  require(a.points_mm.size() >= 3 && b.points_mm.size() >= 3, "interpolate_slices: a contour needs at least 3 points");
+  const double t = b.z_mm == a.z_mm ? 0.0 : std::clamp((z_mm - a.z_mm) / (b.z_mm - a.z_mm), 0.0, 1.0);
+  const auto ca = centroid_of(a), cb = centroid_of(b);
+  const std::array<double, 2> c{ca[0] + t * (cb[0] - ca[0]), ca[1] + t * (cb[1] - ca[1])};
+  constexpr int N = 72;
+  std::vector<double> r(N);
+  for (int k = 0; k < N; ++k) {
+    const double th = 2 * kPi * k / N;
+    r[static_cast<size_t>(k)] = (1 - t) * ray_radius(a, ca, th) + t * ray_radius(b, cb, th);
+  }
+  return polygon(z_mm, c[0], c[1], r);
+}
+
+formats::Structure apply_slice_edits(const formats::Structure& automatic, const std::vector<formats::ContourSlice>& edited) {
+  for (const auto& e : edited) {
+    require(e.points_mm.size() >= 3, "contour edit at z = " + std::to_string(e.z_mm) + " mm: a contour needs at least 3 points");
+    require(std::isfinite(e.z_mm), "contour edit: z_mm is not finite");
+  }
+  std::vector<formats::ContourSlice> ed = edited;
+  std::sort(ed.begin(), ed.end(), [](const auto& x, const auto& y) { return x.z_mm < y.z_mm; });
+  for (size_t k = 1; k < ed.size(); ++k)
+    require(ed[k].z_mm != ed[k - 1].z_mm, "contour edits: two edits at z = " + std::to_string(ed[k].z_mm) + " mm");
+  formats::Structure out = automatic;
+  out.slices.clear();
+  for (const auto& s : automatic.slices) {
+    const bool edited_here = std::any_of(ed.begin(), ed.end(), [&](const auto& e) { return std::abs(e.z_mm - s.z_mm) < 1e-6; });
+    if (edited_here) continue;
+    // Between two edited slices: interpolate them; otherwise keep the automatic contour.
+    const formats::ContourSlice* lo = nullptr;
+    const formats::ContourSlice* hi = nullptr;
+    for (const auto& e : ed) {
+      if (e.z_mm < s.z_mm) lo = &e;
+      if (e.z_mm > s.z_mm && !hi) hi = &e;
+    }
+    out.slices.push_back(lo && hi ? interpolate_slices(*lo, *hi, s.z_mm) : s);
+  }
+  for (const auto& e : ed) out.slices.push_back(e);
+  std::sort(out.slices.begin(), out.slices.end(), [](const auto& x, const auto& y) { return x.z_mm < y.z_mm; });
+  return out;
+}
+
+}  // namespace hdr::imaging

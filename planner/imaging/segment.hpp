@@ -1,0 +1,61 @@
+#pragma once
+// Automatic contours of a TRUS sweep: prostate, urethra and rectal wall, as hdr-structures/1.
+//
+// Prostate method (contrast-agnostic: the gland may be darker or brighter than its
+// surroundings — clinical TRUS vs. gel phantoms — so only a consistent edge is assumed):
+//  1. each frame is reduced to a 0.5 mm working grid and smoothed against speckle;
+//  2. a sweep-level initial circle (centre, radius, edge polarity) maximises the
+//     sign-consistent radial contrast on the mean of the middle frames, with a wide prior on
+//     the gland sitting anterior to the probe;
+//  3. every frame is contoured by dynamic programming over polar rays about the gland's
+//     centre line (closed contour, bounded radius change between rays, a prior pulling
+//     towards the neighbouring frames' shape), then low-pass filtered in angle (shape prior)
+//     and across frames (3D consistency);
+//  4. a frame gets a contour only if its boundary contrast is a sizeable fraction of the
+//     mid-gland contrast and it belongs to the contiguous run of such frames (apex/base).
+// Urethra: the strongest blob near the gland's centre. Rectum: the probe's circle plus the
+// measured rectal-wall thickness, on every frame.
+#include <string>
+#include <vector>
+
+#include "planner/formats/types.hpp"
+#include "planner/imaging/image.hpp"
+
+namespace hdr::imaging {
+
+struct SegmentationOptions {
+  double working_mm = 0.5;         // working grid pixel size
+  double smooth_sigma_mm = 1.25;   // speckle smoothing
+  int angles = 72;                 // polar rays per contour
+  double presence_ratio = 0.35;    // frame contrast / best frame contrast to call the gland present
+  double prior_weight = 0.25;      // pull towards neighbouring frames' radii (0 = none)
+  bool validate(std::string* error) const;
+};
+
+struct SegmentationReport {
+  std::vector<double> z_mm;            // per processed (unique) position, increasing
+  std::vector<double> contrast;        // boundary contrast per position (noise units)
+  std::vector<bool> prostate_present;
+  int edge_sign = 0;                   // +1: gland darker than surroundings, -1: brighter
+  double initial_centre_mm[2] = {0, 0};
+  double initial_radius_mm = 0;
+};
+
+struct SegmentationResult {
+  std::vector<formats::Structure> structures;  // prostate, urethra, rectum (those found)
+  SegmentationReport report;
+};
+
+SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& options = {});
+
+// Editing: `edited` slices (at some of the automatic slices' z, or new z) replace the
+// automatic ones; automatic slices lying strictly between two edited slices are replaced by
+// a shape interpolation of those two (polar radii about the centroids, linearly blended), so
+// that correcting two slices corrects the stretch between them. Slices outside the edited
+// range are kept.
+formats::Structure apply_slice_edits(const formats::Structure& automatic, const std::vector<formats::ContourSlice>& edited);
+
+// Interpolated contour between two slices at fraction t in [0, 1] (used by the editor too).
+formats::ContourSlice interpolate_slices(const formats::ContourSlice& a, const formats::ContourSlice& b, double z_mm);
+
+}  // namespace hdr::imaging

@@ -1,0 +1,105 @@
+// Evaluation program: segmentation and needle detection on N simulated sweeps, printing the
+// issue's figures per sweep and overall. Usage: eval_imaging [first_seed] [count]
+// With DUMP=1 in the environment, writes /tmp/dbg_s<seed>_f<k>.png with the truth (white) and
+// the automatic (black) prostate contours drawn in.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "planner/formats/structures_io.hpp"
+#include "planner/imaging/evaluation.hpp"
+#include "planner/imaging/needles.hpp"
+#include "planner/imaging/segment.hpp"
+#include "planner/imaging/simulator.hpp"
+#include "planner/imaging/trus_io.hpp"
+
+namespace {
+void dump(const hdr::imaging::Frame& f, const hdr::formats::Structure* a, const hdr::formats::Structure* b, const std::string& path) {
+  auto im = f.image;
+  auto draw = [&](const hdr::formats::Structure* s, std::uint8_t v) {
+    if (!s) return;
+    for (const auto& sl : s->slices) {
+      if (std::abs(sl.z_mm - f.z_mm) > 1e-6) continue;
+      const size_t n = sl.points_mm.size();
+      for (size_t i = 0; i < n; ++i) {
+        const auto& p = sl.points_mm[i];
+        const auto& q = sl.points_mm[(i + 1) % n];
+        for (int t = 0; t <= 20; ++t) {
+          const double x = p[0] + (q[0] - p[0]) * t / 20, y = p[1] + (q[1] - p[1]) * t / 20;
+          const int c = static_cast<int>(im.col_of_x(x)), r = static_cast<int>(im.row_of_y(y));
+          if (c >= 0 && r >= 0 && c < im.width && r < im.height) im.pixels[static_cast<size_t>(r * im.width + c)] = v;
+        }
+      }
+    }
+  };
+  draw(a, 255);
+  draw(b, 0);
+  std::ofstream o(path, std::ios::binary);
+  o << hdr::imaging::encode_png(im);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[1]) == "folder") {  // eval_imaging folder DIR: segment a recorded sweep, dump overlays
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto sweep = hdr::imaging::load_trus_folder(argv[2]);
+    const auto seg = hdr::imaging::segment_sweep(sweep);
+    const auto needles = hdr::imaging::detect_needles(sweep);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const auto* test = hdr::formats::find_structure(seg.structures, "prostate");
+    std::printf("%zu frames, prostate on %zu, sign %d, init (%.1f, %.1f) R %.1f, %zu needles, %.0f ms\n", sweep.frames.size(),
+                test ? test->slices.size() : 0, seg.report.edge_sign, seg.report.initial_centre_mm[0], seg.report.initial_centre_mm[1],
+                seg.report.initial_radius_mm, needles.size(), ms);
+    for (size_t k = 0; k < sweep.frames.size(); ++k) dump(sweep.frames[k], nullptr, test, "/tmp/dbg_folder_f" + std::to_string(k) + ".png");
+    return 0;
+  }
+  const int first = argc > 1 ? std::atoi(argv[1]) : 1;
+  const int count = argc > 2 ? std::atoi(argv[2]) : 20;
+  int n_truth = 0, n_found = 0, max_false = 0;
+  double sum_dice = 0, min_dice = 1, sum_mad = 0, max_hd = 0, max_dv = 0;
+  for (int s = first; s < first + count; ++s) {
+    hdr::imaging::SimulationOptions o;
+    o.needle_count = s % 3 == 0 ? 0 : 4 + s % 13;
+    const auto sim = hdr::imaging::simulate_sweep(static_cast<std::uint64_t>(s), o);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto seg = hdr::imaging::segment_sweep(sim.sweep);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const auto* test = hdr::formats::find_structure(seg.structures, "prostate");
+    const auto* truth = hdr::formats::find_structure(sim.truth_structures, "prostate");
+    hdr::imaging::ContourAgreement a;
+    if (test) a = hdr::imaging::compare_structures(*test, *truth);
+    const double dv = a.volume_truth_cc > 0 ? 100.0 * (a.volume_test_cc - a.volume_truth_cc) / a.volume_truth_cc : 0;
+    std::printf("seed %3d frames %2zu echo %.2f | dice %.3f mad %.2f hd95 %.2f vol %.1f/%.1f (%+.1f%%) slices %zu/%zu sign %d | %.0f ms\n", s,
+                sim.sweep.frames.size(), sim.anatomy.echo_prostate, a.dice, a.mean_boundary_mm, a.hd95_mm, a.volume_test_cc,
+                a.volume_truth_cc, dv, test ? test->slices.size() : 0, truth->slices.size(), seg.report.edge_sign, ms);
+    std::printf("   init (%.1f, %.1f) R %.1f | truth (%.1f, %.1f) %.1fx%.1f\n", seg.report.initial_centre_mm[0], seg.report.initial_centre_mm[1],
+                seg.report.initial_radius_mm, sim.anatomy.cx_mm, sim.anatomy.cy_mm, sim.anatomy.half_width_mm, sim.anatomy.half_height_mm);
+    if (std::getenv("DUMP"))
+      for (size_t k = 0; k < sim.sweep.frames.size(); ++k)
+        dump(sim.sweep.frames[k], truth, test, "/tmp/dbg_s" + std::to_string(s) + "_f" + std::to_string(k) + ".png");
+    const auto t1 = std::chrono::steady_clock::now();
+    const auto needles = hdr::imaging::detect_needles(sim.sweep);
+    const double nms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+    const auto na = hdr::imaging::compare_needles(needles, sim.truth_catheters, truth->slices.front().z_mm, truth->slices.back().z_mm);
+    std::printf("   needles: truth %d found %d false %d err %.2f mm | %.0f ms\n", na.truth_count, na.found, na.false_needles, na.mean_error_mm, nms);
+    n_truth += na.truth_count;
+    n_found += na.found;
+    max_false = std::max(max_false, na.false_needles);
+    std::printf("   contrast:");
+    for (size_t k = 0; k < seg.report.contrast.size(); ++k)
+      std::printf(" %.2f%s", seg.report.contrast[k], sim.anatomy.prostate_scale(seg.report.z_mm[k]) ? "*" : "");
+    std::printf("\n");
+    sum_dice += a.dice;
+    min_dice = std::min(min_dice, a.dice);
+    sum_mad += a.mean_boundary_mm;
+    max_hd = std::max(max_hd, a.hd95_mm);
+    max_dv = std::max(max_dv, std::abs(dv));
+  }
+  std::printf("MEAN dice %.3f  MIN dice %.3f  mean MAD %.2f  max HD95 %.2f  max |dV| %.1f%%\n", sum_dice / count, min_dice,
+              sum_mad / count, max_hd, max_dv);
+  std::printf("NEEDLES found %d/%d (%.1f%%)  max false per sweep %d\n", n_found, n_truth, n_truth ? 100.0 * n_found / n_truth : 100.0, max_false);
+}
