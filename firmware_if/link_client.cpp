@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <future>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -29,7 +30,7 @@ namespace asio = boost::asio;
 
 struct LinkClient::Impl : std::enable_shared_from_this<LinkClient::Impl> {
   Impl(Address a, LinkOptions o)
-      : address(std::move(a)), options(std::move(o)), strand(asio::make_strand(io)), heartbeat(strand), retransmit(strand),
+      : address(std::move(a)), options(std::move(o)), strand(asio::make_strand(io)), heartbeat(strand),
         work(asio::make_work_guard(io)) {
     std::random_device rd;
     epoch = static_cast<std::uint32_t>(rd()) ^ static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
@@ -41,7 +42,6 @@ struct LinkClient::Impl : std::enable_shared_from_this<LinkClient::Impl> {
   asio::io_context io;
   asio::strand<asio::io_context::executor_type> strand;
   asio::steady_timer heartbeat;
-  asio::steady_timer retransmit;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::thread thread;
 
@@ -50,13 +50,15 @@ struct LinkClient::Impl : std::enable_shared_from_this<LinkClient::Impl> {
   FrameParser parser;
   std::uint32_t epoch = 1;
   std::uint32_t next_seq = 1;
+  // Outstanding requests by sequence number: the session's STATUS polling and an operator's
+  // INTERRUPT / EMERGENCY_STOP from another thread may be in flight together.
   struct Pending {
-    std::uint32_t seq = 0;
     Bytes frame;
     int attempts = 0;
     std::shared_ptr<std::promise<CallOutcome>> promise;
+    std::shared_ptr<asio::steady_timer> timer;
   };
-  std::optional<Pending> pending;
+  std::map<std::uint32_t, Pending> pending;
   std::function<void(const StatusReport&)> notify_handler;
 
   mutable std::mutex counters_mutex;
@@ -86,13 +88,20 @@ struct LinkClient::Impl : std::enable_shared_from_this<LinkClient::Impl> {
     stream->send(std::move(frame));
   }
 
+  void complete(std::uint32_t seq, CallOutcome out) {
+    const auto it = pending.find(seq);
+    if (it == pending.end()) return;
+    it->second.timer->cancel();
+    it->second.promise->set_value(std::move(out));
+    pending.erase(it);
+  }
+
   void fail_pending(const std::string& why) {
-    retransmit.cancel();
-    if (!pending) return;
-    CallOutcome out;
-    out.error = why;
-    pending->promise->set_value(std::move(out));
-    pending.reset();
+    while (!pending.empty()) {
+      CallOutcome out;
+      out.error = why;
+      complete(pending.begin()->first, std::move(out));
+    }
   }
 
   void drop_stream(const std::string& why) {
@@ -131,7 +140,7 @@ struct LinkClient::Impl : std::enable_shared_from_this<LinkClient::Impl> {
     if (f.epoch != epoch) return;  // another console's conversation, or stale
     switch (static_cast<MsgType>(f.type)) {
       case MsgType::response: {
-        if (!pending || f.seq != pending->seq) return;  // a duplicate answer: already handled
+        if (!pending.count(f.seq)) return;  // a duplicate answer: already handled
         CallOutcome out;
         try {
           out.response = decode_response(f.payload);
@@ -139,15 +148,16 @@ struct LinkClient::Impl : std::enable_shared_from_this<LinkClient::Impl> {
         } catch (const ProtocolError& e) {
           out.error = std::string("malformed answer: ") + e.what();
         }
-        retransmit.cancel();
-        pending->promise->set_value(std::move(out));
-        pending.reset();
+        complete(f.seq, std::move(out));
         return;
       }
-      case MsgType::nak:
+      case MsgType::nak: {
         count(&LinkCounters::naks_received);
-        if (pending) resend();
+        std::vector<std::uint32_t> seqs;
+        for (const auto& [seq, p] : pending) seqs.push_back(seq);
+        for (std::uint32_t seq : seqs) resend(seq);
         return;
+      }
       case MsgType::notify:
         if (notify_handler) {
           try {
@@ -161,36 +171,38 @@ struct LinkClient::Impl : std::enable_shared_from_this<LinkClient::Impl> {
     }
   }
 
-  void resend() {
-    if (!pending) return;
-    if (pending->attempts >= options.max_attempts) {
-      drop_stream("no answer to request seq " + std::to_string(pending->seq) + " after " + std::to_string(pending->attempts) + " attempts");
+  void resend(std::uint32_t seq) {
+    const auto it = pending.find(seq);
+    if (it == pending.end()) return;
+    Pending& p = it->second;
+    if (p.attempts >= options.max_attempts) {
+      drop_stream("no answer to request seq " + std::to_string(seq) + " after " + std::to_string(p.attempts) + " attempts");
       return;
     }
-    ++pending->attempts;
-    if (pending->attempts > 1) count(&LinkCounters::retransmissions);
-    write(pending->frame);
-    retransmit.expires_after(std::chrono::milliseconds(options.response_timeout_ms));
-    retransmit.async_wait([self = shared_from_this(), seq = pending->seq](const boost::system::error_code& ec) {
-      if (ec || !self->pending || self->pending->seq != seq) return;
-      self->resend();
+    ++p.attempts;
+    if (p.attempts > 1) count(&LinkCounters::retransmissions);
+    write(p.frame);
+    p.timer->expires_after(std::chrono::milliseconds(options.response_timeout_ms));
+    p.timer->async_wait([self = shared_from_this(), seq](const boost::system::error_code& ec) {
+      if (ec) return;
+      self->resend(seq);
     });
   }
 
   void begin_call(MsgType type, Bytes payload, std::shared_ptr<std::promise<CallOutcome>> promise) {
-    if (pending) fail_pending("superseded");
     if (!stream) {
       CallOutcome out;
       out.error = "link not connected";
       promise->set_value(std::move(out));
       return;
     }
+    const std::uint32_t seq = next_seq++;
     Pending p;
-    p.seq = next_seq++;
-    p.frame = encode_frame(Frame{static_cast<std::uint8_t>(type), epoch, p.seq, std::move(payload)});
+    p.frame = encode_frame(Frame{static_cast<std::uint8_t>(type), epoch, seq, std::move(payload)});
     p.promise = std::move(promise);
-    pending = std::move(p);
-    resend();
+    p.timer = std::make_shared<asio::steady_timer>(strand);
+    pending.emplace(seq, std::move(p));
+    resend(seq);
   }
 };
 
@@ -206,7 +218,6 @@ LinkClient::~LinkClient() {
     impl->stopping = true;
     impl->drop_stream("link client closed");
     impl->heartbeat.cancel();
-    impl->retransmit.cancel();
     impl->work.reset();
     impl->io.stop();
   });

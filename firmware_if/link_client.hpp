@@ -47,6 +47,7 @@ class LinkClient {
   // worker thread for at most connect_timeout_ms + one call. The profile, or nullopt and `error`.
   std::optional<MachineProfile> connect(std::string& error);
   // One request, blocking until its answer or until the bounded retransmissions run out.
+  // Thread-safe: calls from several threads are in flight together, each with its own seq.
   CallOutcome call(MsgType type, Bytes payload);
   void disconnect();
   bool connected() const;

@@ -32,6 +32,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 namespace asio = boost::asio;
+constexpr std::uint32_t kDedupWindow = 64;
 
 class Server {
  public:
@@ -138,6 +139,7 @@ class Server {
     for (std::size_t i = 0; i < bad; ++i) send(fw::MsgType::nak, epoch_, 0, {});
     for (auto& f : frames) on_frame(f);
     after_event();
+    schedule_tick();  // re-arm for the next transition a command may have started (e.g. a retraction)
   }
 
   void on_frame(const fw::Frame& f) {
@@ -167,16 +169,20 @@ class Server {
       send(fw::MsgType::response, f.epoch, f.seq, fw::encode(r));
       return;
     }
-    if (f.seq <= hi_seq_) {
-      // A duplicate or a stale retransmission: answer again, never act again.
-      if (auto it = cache_.find(f.seq); it != cache_.end()) send_cached(it->second);
+    // Requests may overlap and arrive out of order (a console's STATUS poll and an operator's
+    // EMERGENCY_STOP). The 64 highest sequence numbers acted on are remembered with their
+    // answers: a duplicate among them is answered again, never acted on again; anything
+    // older than that window is stale and ignored.
+    if (auto it = cache_.find(f.seq); it != cache_.end()) {
+      send_cached(it->second);
       return;
     }
-    hi_seq_ = f.seq;
+    if (hi_seq_ >= kDedupWindow && f.seq <= hi_seq_ - kDedupWindow) return;
+    hi_seq_ = std::max(hi_seq_, f.seq);
     const fw::ResponseMsg r = m_.handle(type, f.payload);
     fw::Bytes frame = fw::encode_frame(fw::Frame{static_cast<std::uint8_t>(fw::MsgType::response), f.epoch, f.seq, fw::encode(r)});
     cache_[f.seq] = frame;
-    while (cache_.size() > 64) cache_.erase(cache_.begin());
+    while (cache_.size() > kDedupWindow) cache_.erase(cache_.begin());
     send_cached(frame);
   }
   void send_cached(const fw::Bytes& frame) {
@@ -257,6 +263,7 @@ class Server {
       advance_clock();
       command(line);
       after_event();
+      schedule_tick();
       next_stdin_line();
     });
   }
