@@ -94,6 +94,7 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
       }
     }
     const double hr = std::hypot(hx, hy);
+    if (hr < 1.0) continue;  // at the probe itself: no beam direction, not a needle
     const double ux = hx / hr, uy = hy / hr;  // beam direction at the head
     double lat_lo = 1e9, lat_hi = -1e9, rad_hi = 0;
     for (const auto& p : a.px) {

@@ -260,7 +260,7 @@ Circle initial_circle(const Prepared& p, double rectum_r) {
   // Sizes from a small gland to a large phantom; the centre step grows with the size.
   for (double A = 9.0; A <= 48.0; A += std::max(3.0, 0.15 * A))
     for (double B = 7.0; B <= std::min(48.0, 1.4 * A); B += std::max(3.0, 0.15 * B)) {
-      const double step = std::max(3.0, 0.15 * std::min(A, B));
+      const double step = std::max(3.0, 0.2 * std::min(A, B));
       for (double cy = 8.0; cy <= 95.0; cy += step)
         for (double cx = -45.0; cx <= 45.0; cx += step) consider(cx, cy, A, B);
     }
