@@ -337,7 +337,15 @@ DeliveryReport DeliverySession::run() {
   for (const auto& w : program) total_s += w.planned_s;
   show_(std::string(held ? "resuming" : "delivering") + " session " + std::to_string(a.session_id) + ": " +
         std::to_string(program.size()) + " dwells, " + fmt_s(total_s) + " s");
-  DeliveryReport r = monitor(a);
+  DeliveryReport r;
+  try {
+    r = monitor(a);
+  } catch (...) {
+    // The records could not be written (or another fault): no treatment may go on unrecorded.
+    // Ask the machine to interrupt; if even that fails its watchdog will, once we are gone.
+    link_.call(MsgType::interrupt, {});
+    throw;
+  }
   r.session_id = a.session_id;
   return r;
 }
