@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config ccache
   libboost-dev libeigen3-dev libopencv-dev
-  libimgui-dev libsdl2-dev libgl-dev
+  libimgui-dev libstb-dev libsdl2-dev libgl-dev
   libsqlite3-dev sqlite3 libsodium-dev
   nlohmann-json3-dev libcli11-dev doctest-dev libbenchmark-dev
   libdcmtk-dev zlib1g-dev

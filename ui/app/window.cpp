@@ -7,6 +7,7 @@
 #include <imgui.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -25,6 +26,13 @@ namespace hdr::ui {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+// CPU time of the calling (UI) thread: the frame's own cost, whatever else the machine runs.
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
 
 void draw_current_view(const AppState& s, ViewContext& ctx, Intents& out) {
   switch (s.view) {
@@ -46,7 +54,7 @@ Intents draw_console(const AppState& s, ViewContext& ctx) {
   const ImGuiIO& io = ImGui::GetIO();
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
-  const float bar_h = 78.0F, nav_w = 250.0F;
+  const float bar_h = 112.0F, nav_w = 250.0F;
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(io.DisplaySize.x, bar_h));
   ImGui::Begin("status", nullptr, fixed);
@@ -154,11 +162,13 @@ int run_window(const WindowOptions& options) {
       else if (env)
         script.emplace(demo::workflow(env->calibration_json, false));  // prepare the plan, leave approval to people
 
-      FrameStats stats;
+      FrameStats stats;      // wall time of each frame's work
+      FrameStats cpu_stats;  // the UI thread's CPU time in it
       int counted = 0;
       bool running = true;
       while (running) {
         const auto frame_start = Clock::now();
+        const double cpu_start = thread_cpu_ms();
         SDL_Event e;
         while (SDL_PollEvent(&e)) {
           ImGui_ImplSDL2_ProcessEvent(&e);
@@ -186,12 +196,14 @@ int run_window(const WindowOptions& options) {
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         glFinish();  // the frame's work is done here (excludes the wait for vsync)
         const double work_ms = std::chrono::duration<double, std::milli>(Clock::now() - frame_start).count();
+        const double cpu_ms = thread_cpu_ms() - cpu_start;
         // Frames count (for --exit-after-frames and --stats) once the startup script is done:
         // then the live image and the plan are on screen.
         const bool counting = script_done || (script && script->status() == ScriptRunner::Status::failed);
         if (counting) {
           ++counted;
           stats.add(work_ms);
+          cpu_stats.add(cpu_ms);
         }
         const bool last = options.exit_after_frames && counted >= *options.exit_after_frames;
         if (last && options.screenshot_png) {
@@ -209,9 +221,12 @@ int run_window(const WindowOptions& options) {
                                             std::chrono::duration<double, std::milli>(options.frame_period_ms));
         if (Clock::now() < next) std::this_thread::sleep_until(next);
       }
-      if (options.stats && stats.count() > 0)
+      if (options.stats && stats.count() > 0) {
         std::printf("frames: %zu  frame time mean %.2f ms  p99 %.2f ms  max %.2f ms\n", stats.count(), stats.mean_ms(),
                     stats.percentile_ms(99.0), stats.max_ms());
+        std::printf("UI thread CPU per frame: mean %.2f ms  p99 %.2f ms (with LP_NUM_THREADS=0 Mesa rasterises here too)\n",
+                    cpu_stats.mean_ms(), cpu_stats.percentile_ms(99.0));
+      }
       if (options.stats && stats.count() == 0) std::printf("frames: 0 (the startup script never finished)\n");
     } catch (const std::exception& e) {
       std::fprintf(stderr, "hdrconsole: error: %s\n", e.what());

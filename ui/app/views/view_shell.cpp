@@ -28,7 +28,6 @@ void draw_status_bar(const AppState& s, ViewContext&, Intents& out) {
   ImGui::TextUnformatted(buf);
   ImGui::SameLine(0, 30);
   ImGui::Text("User: %s", s.user ? (*s.user + " (" + *s.role + ")").c_str() : "not logged in");
-  ImGui::SameLine(0, 30);
   if (!s.plan)
     widgets::chip("PLAN: none", widgets::kGrey);
   else if (s.plan->geometry_revision != s.geometry_revision)
@@ -47,12 +46,13 @@ void draw_status_bar(const AppState& s, ViewContext&, Intents& out) {
   widgets::chip(buf, s.calibration.accepted_sk_U ? widgets::kGreen : widgets::kAmber);
 
   // Stop controls: right-aligned, large, on every screen, never disabled.
-  const float w = 200.0F, h = 64.0F;
-  ImGui::SetCursorPos(ImVec2(ImGui::GetWindowWidth() - 2 * w - 30, 6));
+  const float w = 190.0F, h = 90.0F;
+  const ImVec2 after_chips = ImGui::GetCursorPos();
+  ImGui::SetCursorPos(ImVec2(ImGui::GetWindowWidth() - 2 * w - 30, 8));
   if (widgets::danger_button("INTERRUPT", w, h)) out.push_back(intent::Interrupt{});
   ImGui::SameLine();
   if (widgets::danger_button("EMERGENCY\n   STOP", w, h)) out.push_back(intent::EmergencyStop{});
-  ImGui::SetCursorPos(ImVec2(8, 40));
+  ImGui::SetCursorPos(after_chips);
   if (!s.last_error.empty())
     ImGui::TextColored(widgets::kRed, "%s", s.last_error.c_str());
   else if (!s.messages.empty())

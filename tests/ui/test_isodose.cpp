@@ -1,0 +1,72 @@
+// Isodose lines against an analytic field: for dose = A / r^2 around a point, the line at a
+// level L is the circle r = sqrt(A / L); every segment end must lie on it (to grid accuracy).
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "ui/state/isodose.hpp"
+
+using namespace hdr::ui;
+
+namespace {
+DoseVolume point_source_field(double A) {
+  DoseVolume d;
+  for (int k = 0; k < 3; ++k) {
+    d.origin_mm[k] = -30.0;
+    d.spacing_mm[k] = 1.0;
+    d.dims[k] = 61;
+  }
+  d.dose_Gy.resize(61 * 61 * 61);
+  for (int k = 0; k < 61; ++k)
+    for (int j = 0; j < 61; ++j)
+      for (int i = 0; i < 61; ++i) {
+        const double x = -30.0 + i, y = -30.0 + j, z = -30.0 + k;
+        const double r2 = std::max(x * x + y * y + z * z, 0.25);
+        d.dose_Gy[(static_cast<size_t>(k) * 61 + static_cast<size_t>(j)) * 61 + static_cast<size_t>(i)] = static_cast<float>(A / r2);
+      }
+  return d;
+}
+}  // namespace
+
+TEST_CASE("axial isodose segments lie on the analytic circle") {
+  const double A = 1500.0;
+  const DoseVolume d = point_source_field(A);
+  for (double level : {15.0, 7.5, 30.0}) {
+    const double r_expected = std::sqrt(A / level);
+    const auto segs = isodose_segments(d, 0.0, level);
+    REQUIRE(segs.size() > 20);
+    double circumference = 0.0;
+    for (const auto& s : segs) {
+      // Linear interpolation of a 1/r^2 field between 1 mm nodes: within a few % of the radius.
+      CHECK(std::hypot(s.x0_mm, s.y0_mm) == doctest::Approx(r_expected).epsilon(0.03));
+      CHECK(std::hypot(s.x1_mm, s.y1_mm) == doctest::Approx(r_expected).epsilon(0.03));
+      circumference += std::hypot(s.x1_mm - s.x0_mm, s.y1_mm - s.y0_mm);
+    }
+    // The segments close the circle: total length ~ 2 pi r (the polygon is slightly longer).
+    CHECK(circumference == doctest::Approx(2 * M_PI * r_expected).epsilon(0.08));
+  }
+}
+
+TEST_CASE("isodoses off the plane of the grid, and levels nowhere reached, give nothing") {
+  const DoseVolume d = point_source_field(1500.0);
+  CHECK(isodose_segments(d, 31.0, 15.0).empty());   // beyond the last plane
+  CHECK(isodose_segments(d, -30.5, 15.0).empty());  // before the first
+  CHECK(isodose_segments(d, 0.0, 1e6).empty());     // hotter than any voxel
+}
+
+TEST_CASE("between planes the dose is interpolated: the circle at z shrinks as sqrt(A/L - z^2)") {
+  const double A = 1500.0, level = 7.5, z = 5.5;
+  const DoseVolume d = point_source_field(A);
+  const auto segs = isodose_segments(d, z, level);
+  REQUIRE(!segs.empty());
+  const double r_expected = std::sqrt(A / level - z * z);
+  for (const auto& s : segs) CHECK(std::hypot(s.x0_mm, s.y0_mm) == doctest::Approx(r_expected).epsilon(0.04));
+}
+
+TEST_CASE("sagittal isodoses are in (z, y)") {
+  const double A = 1500.0, level = 15.0;
+  const DoseVolume d = point_source_field(A);
+  const auto segs = isodose_segments_sagittal(d, 0.0, level);
+  REQUIRE(segs.size() > 20);
+  for (const auto& s : segs) CHECK(std::hypot(s.x0_mm, s.y0_mm) == doctest::Approx(std::sqrt(A / level)).epsilon(0.03));
+}
