@@ -42,8 +42,9 @@ class FrameSource {
 };
 
 // OpenCV VideoCapture: "/dev/video0" (V4L2 grabber), a video file, an image sequence pattern
-// ("frames/img_%03d.png"), or a stream URL. The stepper position comes from `z_provider`
-// (e.g. the stepper's encoder link); without it frames carry z_mm = 0 and are for display only.
+// ("frames/img_%03d.png"), or a stream URL. A grabbed frame carries no stepper position: its
+// z_mm is 0 and the caller must set it from the stepper's encoder before using it in a sweep
+// (no stepper link is implemented yet).
 std::unique_ptr<FrameSource> open_video_source(const std::string& uri, const GrabberCalibration& calibration);
 std::unique_ptr<FrameSource> open_trus_folder_source(const std::string& dir);
 std::unique_ptr<FrameSource> open_plus_source(const std::string& path, std::array<double, 2> origin_mm);
