@@ -424,7 +424,9 @@ bool Console::apply(const Intent& intent) {
     state_.last_error.clear();
     return true;
   } catch (const std::exception& e) {
-    state_.last_error = intent_name(intent) + ": " + e.what();
+    // Messages that already start with the action's name are not prefixed twice.
+    const std::string name = intent_name(intent), what = e.what();
+    state_.last_error = what.rfind(name + ":", 0) == 0 ? what : name + ": " + what;
     note(state_.last_error);
     return false;
   }
