@@ -56,7 +56,9 @@ std::vector<Segment2> isodose_segments(const DoseVolume& d, double z_mm, double 
   const int k0 = std::min(static_cast<int>(std::floor(kz)), d.dims[2] - 1);
   const int k1 = std::min(k0 + 1, d.dims[2] - 1);
   const double w = kz - k0;
-  auto f = [&](int i, int j) { return (1.0 - w) * d.at(i, j, k0) + w * d.at(i, j, k1); };
+  auto f = [&](int i, int j) {
+    return (1.0 - w) * static_cast<double>(d.at(i, j, k0)) + w * static_cast<double>(d.at(i, j, k1));
+  };
   return march(d.dims[0], d.dims[1], d.origin_mm[0], d.spacing_mm[0], d.origin_mm[1], d.spacing_mm[1], f, level_Gy);
 }
 
@@ -68,7 +70,9 @@ std::vector<Segment2> isodose_segments_sagittal(const DoseVolume& d, double x_mm
   const int i1 = std::min(i0 + 1, d.dims[0] - 1);
   const double w = ix - i0;
   // u = z (index k), v = y (index j).
-  auto f = [&](int k, int j) { return (1.0 - w) * d.at(i0, j, k) + w * d.at(i1, j, k); };
+  auto f = [&](int k, int j) {
+    return (1.0 - w) * static_cast<double>(d.at(i0, j, k)) + w * static_cast<double>(d.at(i1, j, k));
+  };
   return march(d.dims[2], d.dims[1], d.origin_mm[2], d.spacing_mm[2], d.origin_mm[1], d.spacing_mm[1], f, level_Gy);
 }
 
