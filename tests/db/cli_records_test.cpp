@@ -25,11 +25,19 @@ struct Clinic {
   }
 };
 
-// A store made through the CLI: admin alice, physician paula, physicist phil, therapist tom.
-Clinic make_clinic(const std::string& name) {
+// A store with admin alice, physician paula, physicist phil, therapist tom: made through the
+// CLI (init, add-user), or in-process with quick Argon2id parameters so that the many logins
+// of the other tests stay fast (a hash carries its own parameters).
+Clinic make_clinic(const std::string& name, bool through_cli) {
   Clinic c{scratch_dir(name), {}};
   c.db = c.dir / "records.db";
   for (const char* u : {"alice", "paula", "phil", "tom"}) write_text(c.dir / (std::string(u) + ".pw"), std::string(u) + "-pw\n");
+  hdr::formats::save_plan_file((c.dir / "plan.json").string(), small_plan());
+  if (!through_cli) {
+    RecordStore store = new_store(c.db);
+    make_team(store);
+    return c;
+  }
   auto r = run_hdr(c.dir, "records init --db '" + c.db.string() + "' --admin alice --password-file '" + (c.dir / "alice.pw").string() + "'");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   for (const auto& [u, role] : std::vector<std::pair<std::string, std::string>>{{"paula", "physician"}, {"phil", "physicist"}, {"tom", "therapist"}}) {
@@ -37,7 +45,6 @@ Clinic make_clinic(const std::string& name) {
                            (c.dir / (u + ".pw")).string() + "'");
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   }
-  hdr::formats::save_plan_file((c.dir / "plan.json").string(), small_plan());
   return c;
 }
 
@@ -51,7 +58,7 @@ void check_error(const RunResult& r, const std::string& contains) {
 }  // namespace
 
 TEST_CASE("records init and add-user") {
-  const Clinic c = make_clinic("cli-users");
+  const Clinic c = make_clinic("cli-users", true);
   const std::string before = slurp(c.db);
   check_error(run_hdr(c.dir, "records init --db '" + c.db.string() + "' --admin bob --password-file '" + (c.dir / "alice.pw").string() + "'"),
               "already exists");
@@ -77,7 +84,7 @@ TEST_CASE("records init and add-user") {
 }
 
 TEST_CASE("records import-plan, approve, show --json and verify") {
-  const Clinic c = make_clinic("cli-plans");
+  const Clinic c = make_clinic("cli-plans", false);
   const std::string plan_file = (c.dir / "plan.json").string();
   check_error(run_hdr(c.dir, "records import-plan " + c.login("tom") + " --patient-id P1 --plan '" + plan_file + "'"),
               "only physician or physicist may import");
