@@ -146,6 +146,9 @@ CalibrationMeasurement parse_calibration(const std::string& text, const std::str
     const bool non_finite = lower.find("nan") != std::string::npos || lower.find("inf") != std::string::npos;
     throw Error(file + ": not valid JSON at byte " + std::to_string(e.byte) +
                 (non_finite ? " (NaN and Infinity are not numbers)" : "") + ", near '" + near + "'");
+  } catch (const json::out_of_range& e) {
+    // nlohmann reports a number beyond a double's range (1e400) this way (found by fuzzing).
+    throw Error(file + ": not valid JSON: a number is out of the range of a double (" + e.what() + ")");
   }
   return calibration_from_json(doc, file);
 }

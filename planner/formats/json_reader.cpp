@@ -96,6 +96,10 @@ json parse_json_text(const std::string& text, const std::string& file) {
     return json::parse(text);
   } catch (const json::parse_error& e) {
     throw Error(file + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const json::out_of_range&) {
+    // A number too large for a double (e.g. 1e400) is reported by nlohmann as out_of_range,
+    // not parse_error (found by tools/fuzz).
+    throw Error(file + ": not valid JSON (a number is out of the range of a double)");
   }
 }
 

@@ -178,6 +178,11 @@ TEST_CASE("hdr calib compute: bad input exits 1, names the field, prints nothing
     text.replace(text.find("24.5"), 4, "NaN");
     check_refused(compute_text(text), "temperature_C");
   }
+  SUBCASE("a number beyond a double's range (found by fuzz_calibration)") {
+    std::string text = hdr::calib::test::kExampleMeasurementJson;
+    text.replace(text.find("4.55e11"), 7, "4.55e400");
+    check_refused(compute_text(text), "m.json: not valid JSON");
+  }
   SUBCASE("not JSON, empty file, missing file") {
     check_refused(compute_text("{\"format\": \"hdr-calibration/1\", "), "m.json");
     check_refused(compute_text(""), "m.json");
