@@ -46,6 +46,7 @@ void write_line(int fd, const std::string& s) {
     RecordStore store = RecordStore::open(file, quick_options());
     const Actor tom = store.authenticate("tom", "tom-pw");
     const auto plan = store.plan(1).plan;
+    write_line(fd, "R");  // ready: the parent starts its random delay only now
     for (int k = 1; k <= kMaxReports; ++k) {
       const auto& d = plan.dwells[static_cast<size_t>(dwell_of(k))];
       write_line(fd, "B " + std::to_string(k));
@@ -71,7 +72,7 @@ TEST_CASE("delivery progress survives SIGKILL at random moments") {
     store.approve(t.physicist, id);
   }
   std::mt19937 rng(20261127);
-  std::uniform_int_distribution<int> delay_us(0, 40000);
+  std::uniform_int_distribution<int> delay_us(0, 60000);
   constexpr int kRuns = 36;
   int runs_with_commits = 0, in_flight_seen = 0;
   for (int run = 0; run < kRuns; ++run) {
@@ -90,6 +91,10 @@ TEST_CASE("delivery progress survives SIGKILL at random moments") {
       child_main(file, session, fds[1]);
     }
     ::close(fds[1]);
+    // Wait for the child's "R" line (its open and login take longer under the sanitizers).
+    std::string ready;
+    for (char ch = 0; ready != "R\n" && ::read(fds[0], &ch, 1) == 1;) ready += ch;
+    REQUIRE_MESSAGE(ready == "R\n", "child did not get ready: '" << ready << "'");
     ::usleep(static_cast<useconds_t>(delay_us(rng)));
     ::kill(pid, SIGKILL);
     int status = 0;
