@@ -21,7 +21,7 @@ constexpr int point_group_count = 8;
 
 struct PointDensity {
   double target_surface_mm = 3.5;
-  double target_volume_mm = 5.0;
+  double target_volume_mm = 3.5;
   double boost_mm = 3.5;
   double urethra_mm = 2.5;
   double organ_surface_mm = 3.5;

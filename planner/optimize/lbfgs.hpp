@@ -14,10 +14,10 @@
 namespace hdr::optimize {
 
 struct LbfgsOptions {
-  int max_iterations = 100;
+  int max_iterations = 150;
   int memory = 8;
   double gradient_tolerance = 1e-5;
-  double function_tolerance = 1e-5;
+  double function_tolerance = 1e-4;
   int max_line_search_steps = 30;
   // Throws hdr::Error naming the field, value and rule.
   void validate() const;

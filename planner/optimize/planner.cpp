@@ -67,7 +67,9 @@ ScaleChoice choose_scale(const Protocol& p, const PlanEvaluation& e, const Roles
     const StructureEvaluation* s = e.find(k.constraint.structure);
     const double b = scale_bound(k, *s, rx_Gy, k.constraint.spec.kind == MetricKind::v_pct ? (k.constraint.is_max ? 2.0 : vmargin) : 0.0,
                                  p.upper_limit_margin_pct / 100.0);
-    const double b_hard = scale_bound(k, *s, rx_Gy, 0.0, 0.0);
+    // "Hard" keeps a sliver of margin too (0.3 pp, 0.5 %) so that rounding to 0.1 s cannot
+    // tip a plan normalised exactly onto a limit over it.
+    const double b_hard = scale_bound(k, *s, rx_Gy, 0.3, 0.005);
     if (k.constraint.is_max) {
       hi = std::min(hi, b);
       hi_hard = std::min(hi_hard, b_hard);
@@ -247,8 +249,8 @@ PlanResult PlanningSession::run(double matrix_ms) {
     }
     if (ch.limiting_target_hot) {
       for (auto g : {PointGroup::target_volume, PointGroup::target_surface}) {
-        scale_.w[static_cast<int>(g)] *= 1.5;
-        scale_.max_pct_factor[static_cast<int>(g)] *= 0.95;
+        scale_.w[static_cast<int>(g)] *= 2.0;
+        scale_.max_pct_factor[static_cast<int>(g)] *= 0.93;
       }
     }
     const auto t1 = Clock::now();
@@ -266,8 +268,10 @@ PlanResult PlanningSession::run(double matrix_ms) {
   std::vector<double> final_s(static_cast<size_t>(n));
   auto round_times = [&](double scale) {
     for (Eigen::Index j = 0; j < n; ++j) {
+      // steps / (1 / step) rather than steps * step: 73 / 10 is exactly the double nearest
+      // 7.3, while 73 * 0.1 is 7.300000000000001 (the file would not round-trip).
       const double steps = std::round(std::max(0.0, scale * t[j]) / options_.time_step_s);
-      final_s[static_cast<size_t>(j)] = steps * options_.time_step_s;
+      final_s[static_cast<size_t>(j)] = steps / std::round(1.0 / options_.time_step_s);
     }
   };
   round_times(c);
@@ -297,15 +301,16 @@ PlanResult PlanningSession::run(double matrix_ms) {
   for (double s : final_s) total_s += s;
   rep.trak_cGy_cm2 = sk * total_s / 3600.0;
   {
-    std::vector<size_t> picks;
-    const size_t npts = points_.size();
-    for (size_t i = 0; i < npts && picks.size() < 5; i += std::max<size_t>(1, npts / 23)) {
+    // Up to five target points at least 5 mm from every dwell, spread over the point list.
+    std::vector<size_t> candidates, picks;
+    for (size_t i = 0; i < points_.size(); ++i) {
       if (points_.group[i] != PointGroup::target_volume) continue;
       const Eigen::Vector3d p(points_.points.x_mm[i], points_.points.y_mm[i], points_.points.z_mm[i]);
       bool far = true;
       for (const auto& g : geometry_) far = far && (g.position_mm - p).norm() >= 5.0;
-      if (far) picks.push_back(i);
+      if (far) candidates.push_back(i);
     }
+    for (size_t k = 0; k < 5 && k < candidates.size(); ++k) picks.push_back(candidates[k * candidates.size() / 5]);
     dose::PointSet ps;
     for (size_t i : picks) ps.push_back(points_.points.x_mm[i], points_.points.y_mm[i], points_.points.z_mm[i]);
     const auto kd = dose::compute_point_doses(*kernel_, ps, geometry_, final_s, sk, options_.threads);

@@ -26,7 +26,7 @@ struct Constraint {
 struct Objectives {
   double target_min_pct = 100, target_max_pct = 150, target_surface_max_pct = 140;
   double target_weight_min = 100, target_weight_max = 15;
-  double boost_min_pct = 125, boost_weight_min = 30;
+  double boost_min_pct = 115, boost_weight_min = 10;
   double urethra_max_pct = 105, urethra_weight_max = 60;
   double rectum_max_pct = 62, rectum_weight_max = 40;
   double bladder_max_pct = 62, bladder_weight_max = 25;

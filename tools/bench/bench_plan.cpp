@@ -5,7 +5,8 @@
 //   bench_plan --sweep    20 phantom seeds spanning 20-70 cc: per-plan metrics, protocol
 //                         result and time, then median and worst (in-process; the CLI's wall
 //                         time is printed by the plan_sweep test).
-// Options: --threads N (dose engine threads, 0 = all), --repeats R.
+// Options: --threads N (dose engine threads, 0 = all), --repeats R; for the sweep, tuning
+// experiments: --iterations N (L-BFGS iterations per round), --modulation W (DTMR weight).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -75,9 +76,12 @@ void typical(int threads, int repeats) {
               median(warm_cols), median(warm_opt), warm_iters, warm_rounds, median(warm_total), warm_met ? "met" : "NOT met");
 }
 
-void sweep(int threads) {
+void sweep(int threads, int iterations, double modulation) {
   optimize::PlannerOptions o;
   o.threads = threads;
+  if (iterations > 0) o.lbfgs.max_iterations = iterations;
+  optimize::Protocol protocol = optimize::builtin_protocol("boost");
+  if (modulation >= 0) protocol.modulation_weight = modulation;
   std::vector<double> times;
   int met = 0;
   std::printf("%4s %6s %-17s %5s %4s %5s %6s %6s %6s %7s %7s %7s %7s %7s  %s\n", "seed", "cc", "source", "Rx", "ndl", "step",
@@ -88,7 +92,7 @@ void sweep(int threads) {
     co.volume_cc = 20.0 + 50.0 * i / 19.0;
     const auto c = phantom::make_phantom_case(co);
     const auto t0 = std::chrono::steady_clock::now();
-    const auto r = optimize::plan_case(c, optimize::builtin_protocol("boost"), o);
+    const auto r = optimize::plan_case(c, protocol, o);
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     const auto& m = r.plan.metrics;
     const double rx = c.prescription.dose_Gy;
@@ -111,18 +115,21 @@ void sweep(int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = 0, repeats = 5;
+  int threads = 0, repeats = 5, iterations = 0;
+  double modulation = -1;
   bool do_sweep = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--sweep")) do_sweep = true;
     else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--iterations") && i + 1 < argc) iterations = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--modulation") && i + 1 < argc) modulation = std::atof(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: bench_plan [--sweep] [--threads N] [--repeats R]\n");
+      std::fprintf(stderr, "usage: bench_plan [--sweep] [--threads N] [--repeats R] [--iterations N] [--modulation W]\n");
       return 2;
     }
   }
-  if (do_sweep) sweep(threads);
+  if (do_sweep) sweep(threads, iterations, modulation);
   else typical(threads, repeats);
   return 0;
 }

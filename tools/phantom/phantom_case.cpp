@@ -169,14 +169,17 @@ formats::Case make_phantom_case(const CaseOptions& o) {
     for (int ix = -10; ix <= 10; ++ix) {
       const double x = 5.0 * ix, y = 5.0 * iy;
       const auto d = P.signed_inplane_distance_mm(x, y, zc);
-      if (!d || *d > -2.5) continue;
+      if (!d || *d > -2.0) continue;
       if (std::hypot(x - uc[0], y - uc[1]) < 7.0) continue;
-      if (y < rectum_top + 4.0) continue;
+      if (y < rectum_top + gap_mm + 2.5) continue;
       holes.push_back({x, y});
     }
   require(holes.size() >= 3, "phantom: too few template holes inside the gland (volume too small)");
-  const int want = std::min<int>(o.catheters ? *o.catheters : 12 + static_cast<int>(rng.next() % 9),
-                                 static_cast<int>(holes.size()));
+  // Larger glands get more needles, as in clinical practice: 14 at 20 cc to 20 at 70 cc (± 1).
+  const int drawn = std::clamp(static_cast<int>(std::lround(14.0 + 6.0 * (volume_cc - 20.0) / 50.0)) +
+                                   static_cast<int>(rng.next() % 3) - 1,
+                               12, 20);
+  const int want = std::min<int>(o.catheters ? *o.catheters : drawn, static_cast<int>(holes.size()));
   std::vector<Hole> picked;
   std::vector<bool> used(holes.size(), false);
   while (static_cast<int>(picked.size()) < want) {
@@ -187,7 +190,7 @@ formats::Case make_phantom_case(const CaseOptions& o) {
       double dmin = 1e9;
       for (const auto& p : picked) dmin = std::min(dmin, std::hypot(holes[i].x - p.x, holes[i].y - p.y));
       const double periphery = std::hypot(holes[i].x / ps.a, (holes[i].y - yc) / ps.b);
-      const double score = (picked.empty() ? 0.0 : dmin) + 6.0 * periphery;
+      const double score = (picked.empty() ? 0.0 : dmin) + 2.0 * periphery;
       if (score > best + 1e-9) best = score, best_i = i;
     }
     used[best_i] = true;

@@ -18,7 +18,7 @@ namespace hdr::phantom {
 struct CaseOptions {
   uint64_t seed = 1;
   std::optional<double> volume_cc;  // prostate volume; default drawn in [20, 70]
-  std::optional<int> catheters;     // needle count; default drawn in [12, 20]
+  std::optional<int> catheters;     // needle count; default 14 (20 cc) .. 20 (70 cc), ± 1, in [12, 20]
   // Throws hdr::Error naming the field: volume_cc in [10, 120], catheters in [3, 40].
   void validate() const;
 };
