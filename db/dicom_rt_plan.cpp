@@ -231,7 +231,9 @@ void write_rt_plan_dicom(const RtPlanExport& e, const std::string& out_path) {
       put(ch, DCM_TransferTubeNumber, "");
       put(ch, DCM_ReferencedSourceNumber, "1");
       put(ch, DCM_NumberOfControlPoints, std::to_string(2 * dwells.size()));
-      put(ch, DCM_FinalCumulativeTimeWeight, ds(channel_time_s));
+      // A channel whose dwells are all 0 s keeps weights 0 over a final weight of 1, so that
+      // ChannelTotalTime x dWeight / FinalWeight decodes to 0 s instead of 0/0.
+      put(ch, DCM_FinalCumulativeTimeWeight, ds(channel_time_s > 0.0 ? channel_time_s : 1.0));
       double cumulative_s = 0.0;
       int index = 0;
       for (const auto& d : dwells) {
