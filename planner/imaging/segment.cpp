@@ -465,6 +465,10 @@ bool SegmentationOptions::validate(std::string* error) const {
   else if (angles < 16 || angles > 720) m << "SegmentationOptions::angles = " << angles << ": must be in 16..720";
   else if (!(presence_ratio > 0.0 && presence_ratio < 1.0)) m << "SegmentationOptions::presence_ratio = " << presence_ratio << ": must be in (0, 1)";
   else if (!(prior_weight >= 0.0 && prior_weight <= 10.0)) m << "SegmentationOptions::prior_weight = " << prior_weight << ": must be in 0..10";
+  else if (!(consistency_weight >= 0.0 && consistency_weight <= 10.0))
+    m << "SegmentationOptions::consistency_weight = " << consistency_weight << ": must be in 0..10";
+  else if (!(boundary_offset_mm >= -2.0 && boundary_offset_mm <= 2.0))
+    m << "SegmentationOptions::boundary_offset_mm = " << boundary_offset_mm << ": must be in -2..2 mm";
   const std::string s = m.str();
   if (error) *error = s;
   return s.empty();
@@ -570,11 +574,36 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
     double mr = 0;
     for (double v : r2[k]) mr += v;
     mr /= N;
-    flag[k] = contrast2[k] >= o.presence_ratio * ref_contrast && mr > r_lo + 1.0 && std::abs(inner[k] - inner[ref]) < 0.8 * step;
+    flag[k] = contrast2[k] >= o.presence_ratio * ref_contrast && mr > r_lo + 1.0 && std::abs(inner[k] - inner[ref]) < std::max(0.8 * step, 2.5 * p.scale);
   }
+  // A single doubtful frame between two present ones is present (the gland is continuous).
+  for (size_t k = 1; k + 1 < n; ++k)
+    if (!flag[k] && flag[k - 1] && flag[k + 1] && contrast2[k] > 0.0) flag[k] = true;
   present = run_containing(flag, ref);
   rep.contrast = contrast2;
   rep.prostate_present = present;
+  // Pass 3 (3D shape prior): every present frame again, its prior the per-angle median of the
+  // present frames within two positions, so that a frame whose contour cut through the gland
+  // (along a row of needle echoes, say) is pulled back to its neighbours' shape.
+  {
+    std::vector<std::vector<double>> r2b = r2;
+    std::vector<double> w;
+    for (size_t k = 0; k < n; ++k) {
+      if (!present[k]) continue;
+      std::vector<double> prior(static_cast<size_t>(N));
+      for (int t = 0; t < N; ++t) {
+        w.clear();
+        for (size_t q = (k >= 2 ? k - 2 : 0); q <= std::min(n - 1, k + 2); ++q)
+          if (present[q]) w.push_back(r2[q][static_cast<size_t>(t)]);
+        std::sort(w.begin(), w.end());
+        const size_t m = w.size();
+        prior[static_cast<size_t>(t)] = m % 2 ? w[m / 2] : 0.5 * (w[m / 2 - 1] + w[m / 2]);
+      }
+      const auto c = centre_at(k);
+      r2b[k] = smooth_shape(polar_dp(p, p.grids[k], c[0], c[1], prior, o.consistency_weight, r_lo, r_hi, c0.sign, rectum_r));
+    }
+    r2 = std::move(r2b);
+  }
   // 3D consistency: blend each present frame's radii with its present neighbours'.
   std::vector<std::vector<double>> r3 = r2;
   for (size_t k = 0; k < n; ++k) {
@@ -594,6 +623,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   for (size_t k = 0; k < n; ++k) {
     if (!present[k]) continue;
     const auto c = centre_at(k);
+    for (auto& v : r3[k]) v += o.boundary_offset_mm;
     prostate.slices.push_back(polygon(p.z[k], c[0], c[1], r3[k]));
     double mr = 0;
     for (double v : r3[k]) mr += v;

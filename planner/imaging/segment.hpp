@@ -11,8 +11,12 @@
 //     centre line (closed contour, bounded radius change between rays, a prior pulling
 //     towards the neighbouring frames' shape), then low-pass filtered in angle (shape prior)
 //     and across frames (3D consistency);
+//     a third pass re-contours each present frame with the per-angle median of its +-2
+//     present neighbours as prior (a frame cut short by needle echoes is pulled back);
 //  4. a frame gets a contour only if its boundary contrast is a sizeable fraction of the
-//     mid-gland contrast and it belongs to the contiguous run of such frames (apex/base).
+//     mid-gland contrast, its interior resembles the mid-gland's (within 2.5 noise units: the
+//     anechoic bladder does not) and it belongs to the contiguous run of such frames
+//     (apex/base; a single doubtful frame between two present ones counts as present).
 // Urethra: the strongest blob near the gland's centre. Rectum: the probe's circle plus the
 // measured rectal-wall thickness, on every frame.
 #include <string>
@@ -29,6 +33,11 @@ struct SegmentationOptions {
   int angles = 72;                 // polar rays per contour
   double presence_ratio = 0.35;    // frame contrast / best frame contrast to call the gland present
   double prior_weight = 0.25;      // pull towards neighbouring frames' radii (0 = none)
+  double consistency_weight = 0.25;  // pass 3: pull towards the per-angle median of +-2 present frames
+  // Outward shift of the final contour: the edge found on the speckle-smoothed image (median
+  // + Gaussian, then a +-1.5 mm difference across the boundary) lies ~0.5 mm inside the true
+  // organ boundary (smoothing erodes a convex region; lateral beam blur).
+  double boundary_offset_mm = 0.5;
   bool validate(std::string* error) const;
 };
 
