@@ -243,7 +243,9 @@ Circle initial_circle(const Prepared& p, double rectum_r) {
     const int sgn = sum >= 0 ? 1 : -1;
     int consistent = 0;
     for (int k = 0; k < K; ++k) consistent += (d[k] * sgn > 0) ? 1 : 0;
-    const double dist2 = cx * cx + (cy - 25.0) * (cy - 25.0);
+    // The operator centres the probe (and the template) under the gland: a lateral offset of
+    // more than a few mm is unlikely; depth varies more.
+    const double dist2 = cx * cx * (30.0 * 30.0) / (8.0 * 8.0) + (cy - 25.0) * (cy - 25.0);
     // The probe presses the rectal wall against the gland: its posterior edge lies close
     // above the rectum (a dark bladder above the gland must not pull the start shape up).
     const double gap = std::max(0.0, cy - B - rectum_r - 5.0);
@@ -276,7 +278,8 @@ Circle initial_circle(const Prepared& p, double rectum_r) {
 
 // Closed contour by dynamic programming over polar rays about (cx, cy). Returns radii.
 std::vector<double> polar_dp(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& prior,
-                             double prior_weight, double r_lo, double r_hi, int sign, double rectum_r) {
+                             double prior_weight, double r_lo, double r_hi, int sign, double rectum_r,
+                             double fluid_below = -std::numeric_limits<double>::infinity()) {
   const int N = static_cast<int>(prior.size());
   const double dr = 0.5, delta = 1.5;
   const int M = std::max(2, static_cast<int>((r_hi - r_lo) / dr) + 1);
@@ -296,6 +299,11 @@ std::vector<double> polar_dp(const Prepared& p, const WorkingGrid& g, double cx,
         const double gout = static_cast<double>(g.sample(cx + (r + delta) * ux, cy + (r + delta) * uy));
         const double gin = static_cast<double>(g.sample(cx + (r - delta) * ux, cy + (r - delta) * uy));
         c = std::clamp(-sign * (gout - gin) / p.scale, -3.0, 3.0);
+        // Anechoic fluid (bladder, cysts) far darker than the gland's interior is never gland:
+        // a boundary just outside gland-like tissue is an edge whatever the polarity, and a
+        // contour whose inside band is fluid is wrong.
+        if (gin < fluid_below) c += 6.0;
+        else if (gout < fluid_below) c = -std::min(std::abs(gout - gin) / p.scale, 3.0);
       }
       const double rp = prior[static_cast<size_t>(k)];
       const double dev = (r - rp) / (0.3 * rp);
@@ -364,7 +372,8 @@ std::vector<double> smooth_shape(const std::vector<double>& r) {
 }
 
 // Boundary contrast in noise units (sign-corrected): outside band minus inside band.
-double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& r, int sign) {
+double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& r, int sign,
+                         double fluid_below = -std::numeric_limits<double>::infinity()) {
   const int N = static_cast<int>(r.size());
   double sum = 0;
   int n = 0;
@@ -383,7 +392,7 @@ double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, dou
       out += static_cast<double>(g.sample(xo, yo));
     }
     if (!ok) continue;
-    sum += sign * (out - in) / 3.0;
+    sum += out / 3.0 < fluid_below ? std::abs(out - in) / 3.0 : sign * (out - in) / 3.0;  // fluid outside: an edge either way
     ++n;
   }
   return n > N / 3 ? sum / n / p.scale : 0.0;
@@ -520,6 +529,8 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
     return v[v.size() / 2].second;
   };
   size_t ref = typical_frame(contrast);
+  // Intensity below which a region is fluid, not gland: well under the reference frame's interior.
+  const double fluid_below = interior_mean(p, p.grids[ref], c0.cx, c0.cy, r1[ref]) - 3.0 * p.scale;
   std::vector<bool> flag(n);
   for (size_t k = 0; k < n; ++k) flag[k] = contrast[k] >= o.presence_ratio * contrast[ref];
   std::vector<bool> present = run_containing(flag, ref);
@@ -548,8 +559,8 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   mean_ref /= N;
   auto run_frame = [&](size_t k, const std::vector<double>& prior) {
     const auto c = centre_at(k);
-    r2[k] = smooth_shape(polar_dp(p, p.grids[k], c[0], c[1], prior, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r));
-    contrast2[k] = boundary_contrast(p, p.grids[k], c[0], c[1], r2[k], c0.sign);
+    r2[k] = smooth_shape(polar_dp(p, p.grids[k], c[0], c[1], prior, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r, fluid_below));
+    contrast2[k] = boundary_contrast(p, p.grids[k], c[0], c[1], r2[k], c0.sign, fluid_below);
   };
   {
     // The reference frame's prior: the start ellipse, scaled to its pass-1 size.
@@ -599,8 +610,13 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
         const size_t m = w.size();
         prior[static_cast<size_t>(t)] = m % 2 ? w[m / 2] : 0.5 * (w[m / 2 - 1] + w[m / 2]);
       }
+      // The gland is close to left-right symmetric: the prior is the median shape averaged with
+      // its mirror image about the vertical axis through the centre.
+      std::vector<double> mirrored(prior.size());
+      for (int t = 0; t < N; ++t) mirrored[static_cast<size_t>(t)] = 0.5 * (prior[static_cast<size_t>(t)] + prior[static_cast<size_t>(((N / 2 - t) % N + N) % N)]);
+      prior = std::move(mirrored);
       const auto c = centre_at(k);
-      r2b[k] = smooth_shape(polar_dp(p, p.grids[k], c[0], c[1], prior, o.consistency_weight, r_lo, r_hi, c0.sign, rectum_r));
+      r2b[k] = smooth_shape(polar_dp(p, p.grids[k], c[0], c[1], prior, o.consistency_weight, r_lo, r_hi, c0.sign, rectum_r, fluid_below));
     }
     r2 = std::move(r2b);
   }

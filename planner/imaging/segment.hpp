@@ -5,14 +5,17 @@
 // surroundings — clinical TRUS vs. gel phantoms — so only a consistent edge is assumed):
 //  1. each frame is reduced to a 0.5 mm working grid and smoothed against speckle;
 //  2. a sweep-level initial circle (centre, radius, edge polarity) maximises the
-//     sign-consistent radial contrast on the mean of the middle frames, with a wide prior on
-//     the gland sitting anterior to the probe;
+//     sign-consistent radial contrast on the mean of the middle frames, with a prior on
+//     the gland sitting anterior to the probe (laterally within a few mm: the probe is
+//     centred under it);
 //  3. every frame is contoured by dynamic programming over polar rays about the gland's
 //     centre line (closed contour, bounded radius change between rays, a prior pulling
 //     towards the neighbouring frames' shape), then low-pass filtered in angle (shape prior)
 //     and across frames (3D consistency);
 //     a third pass re-contours each present frame with the per-angle median of its +-2
 //     present neighbours as prior (a frame cut short by needle echoes is pulled back);
+//     in passes 2 and 3, anechoic fluid (3 noise units below the gland's interior: bladder,
+//     cysts) is never inside the contour, and its rim counts as an edge of either polarity;
 //  4. a frame gets a contour only if its boundary contrast is a sizeable fraction of the
 //     mid-gland contrast, its interior resembles the mid-gland's (within 2.5 noise units: the
 //     anechoic bladder does not) and it belongs to the contiguous run of such frames
