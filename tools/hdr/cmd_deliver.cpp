@@ -5,76 +5,17 @@
 #include <cstdio>
 #include <memory>
 
-#include "calib/decay.hpp"
 #include "db/record_store.hpp"
 #include "firmware_if/delivery_session.hpp"
 #include "firmware_if/link_client.hpp"
 #include "planner/common/error.hpp"
 #include "tools/hdr/cli_support.hpp"
 #include "tools/hdr/command_registry.hpp"
+#include "tools/workflow/store_delivery_records.hpp"
 
 namespace {
 
 using hdr::db::Id;
-
-// DeliveryRecords over the SQLite record store: each call is one durable transaction.
-class StoreRecords final : public hdr::fw::DeliveryRecords {
- public:
-  StoreRecords(hdr::db::RecordStore& store, hdr::db::Actor actor, const hdr::db::StoredPlan& plan)
-      : store_(store), actor_(std::move(actor)), plan_(plan) {}
-
-  std::optional<double> calibrated_strength_U(const std::string& model, const std::string& serial, hdr::UtcTime now,
-                                              std::string& why) override {
-    const auto c = store_.accepted_calibration(model, serial);
-    if (!c) {
-      why = "record the source's calibration with `hdr calib record --accept`";
-      return std::nullopt;
-    }
-    return hdr::calib::decay_sk(c->S_K_U, c->reference_time, now, c->half_life_days);
-  }
-
-  std::vector<hdr::fw::PriorSession> prior_sessions() override {
-    std::vector<hdr::fw::PriorSession> out;
-    for (const auto& s : store_.sessions_for_plan(plan_.plan_id)) {
-      hdr::fw::PriorSession p;
-      p.id = s.session_id;
-      p.status = hdr::db::to_string(s.status);
-      for (const auto& d : s.dwells) p.dwells.push_back({d.plan_dwell_index, d.planned_s, d.delivered_s});
-      out.push_back(std::move(p));
-    }
-    return out;
-  }
-
-  std::int64_t begin_session(const hdr::fw::SessionBegin& b) override {
-    hdr::db::SessionStart s;
-    s.plan_id = plan_.plan_id;
-    s.source_model = b.source_model;
-    s.source_serial = b.source_serial;
-    s.sk_used_U = b.sk_used_U;
-    s.console_clock = b.console_clock;
-    s.machine_clock = b.machine_clock;
-    for (const auto& d : b.program) s.program.push_back({d.plan_dwell_index, d.planned_s});
-    return store_.begin_session(actor_, s);
-  }
-
-  void record_progress(std::int64_t session, int i, double planned_s, double delivered_s) override {
-    const auto& dwell = plan_.plan.dwells.at(static_cast<std::size_t>(i));
-    store_.record_dwell_progress(actor_, session, {i, dwell.catheter, dwell.position_mm, planned_s, delivered_s});
-  }
-
-  void add_interruption(std::int64_t session, const std::string& reason) override {
-    store_.add_interruption(actor_, session, hdr::utc_now(), reason);
-  }
-
-  void set_status(std::int64_t session, const std::string& status) override {
-    store_.set_session_status(actor_, session, hdr::db::session_status_from_string(status), hdr::utc_now());
-  }
-
- private:
-  hdr::db::RecordStore& store_;
-  hdr::db::Actor actor_;
-  const hdr::db::StoredPlan& plan_;
-};
 
 struct DeliverFlags {
   std::string db, user, password_file, afterloader;
@@ -106,7 +47,8 @@ void add_deliver(CLI::App& app) {
                        (why.empty() ? std::string("not approved by a physician and a physicist") : why));
     }
     const hdr::db::StoredPlan stored = store.plan(f->plan_id);
-    StoreRecords records(store, actor, stored);
+    hdr::workflow::StoreDeliveryRecords records(store, actor, stored,
+                                                "record the source's calibration with `hdr calib record --accept`");
     hdr::fw::LinkOptions link_options;
     link_options.console_name = "hdr deliver (" + actor.name + ")";
     hdr::fw::LinkClient link(address, link_options);

@@ -9,10 +9,10 @@
 #include "ui/state/backend.hpp"
 
 #if HDR_UI_HAVE_FIRMWARE && HDR_UI_HAVE_DB && HDR_UI_HAVE_CALIB
-#include "calib/decay.hpp"
 #include "db/record_store.hpp"
 #include "firmware_if/delivery_session.hpp"
 #include "firmware_if/link_client.hpp"
+#include "tools/workflow/store_delivery_records.hpp"
 
 namespace hdr::ui::backend {
 namespace {
@@ -58,68 +58,6 @@ struct Shared {
     view.channels.clear();
     for (auto& [id, c] : by_catheter) view.channels.push_back(c);
   }
-};
-
-// DeliveryRecords over the SQLite record store (as `hdr deliver` does): each call is one
-// durable transaction; the console's view is updated only after the write returned.
-class StoreRecords final : public fw::DeliveryRecords {
- public:
-  StoreRecords(db::RecordStore& store, db::Actor actor, const db::StoredPlan& plan, Shared& shared)
-      : store_(store), actor_(std::move(actor)), plan_(plan), shared_(shared) {}
-
-  std::optional<double> calibrated_strength_U(const std::string& model, const std::string& serial, UtcTime now,
-                                              std::string& why) override {
-    const auto c = store_.accepted_calibration(model, serial);
-    if (!c) {
-      why = "no accepted calibration for " + model + " " + serial + " (record one in the calibration view)";
-      return std::nullopt;
-    }
-    return calib::decay_sk(c->S_K_U, c->reference_time, now, c->half_life_days);
-  }
-  std::vector<fw::PriorSession> prior_sessions() override {
-    std::vector<fw::PriorSession> out;
-    for (const auto& s : store_.sessions_for_plan(plan_.plan_id)) {
-      fw::PriorSession p;
-      p.id = s.session_id;
-      p.status = db::to_string(s.status);
-      for (const auto& d : s.dwells) p.dwells.push_back({d.plan_dwell_index, d.planned_s, d.delivered_s});
-      out.push_back(std::move(p));
-    }
-    return out;
-  }
-  std::int64_t begin_session(const fw::SessionBegin& b) override {
-    db::SessionStart s;
-    s.plan_id = plan_.plan_id;
-    s.source_model = b.source_model;
-    s.source_serial = b.source_serial;
-    s.sk_used_U = b.sk_used_U;
-    s.console_clock = b.console_clock;
-    s.machine_clock = b.machine_clock;
-    for (const auto& d : b.program) s.program.push_back({d.plan_dwell_index, d.planned_s});
-    const auto id = store_.begin_session(actor_, s);
-    std::lock_guard lock(shared_.mutex);
-    shared_.view.session_id = id;
-    return id;
-  }
-  void record_progress(std::int64_t session, int i, double planned_s, double delivered_s) override {
-    const auto& dwell = plan_.plan.dwells.at(static_cast<std::size_t>(i));
-    store_.record_dwell_progress(actor_, session, {i, dwell.catheter, dwell.position_mm, planned_s, delivered_s});
-    std::lock_guard lock(shared_.mutex);
-    shared_.session_delivered_s[i] = delivered_s;
-    shared_.recompute_channels();
-  }
-  void add_interruption(std::int64_t session, const std::string& reason) override {
-    store_.add_interruption(actor_, session, utc_now(), reason);
-  }
-  void set_status(std::int64_t session, const std::string& status) override {
-    store_.set_session_status(actor_, session, db::session_status_from_string(status), utc_now());
-  }
-
- private:
-  db::RecordStore& store_;
-  db::Actor actor_;
-  const db::StoredPlan& plan_;
-  Shared& shared_;
 };
 
 class FwDelivery final : public Delivery {
@@ -185,7 +123,18 @@ class FwDelivery final : public Delivery {
         for (const auto& t : store.delivered_totals(request_.plan_id)) shared_.prior_delivered_s[t.plan_dwell_index] = t.delivered_s;
         shared_.recompute_channels();
       }
-      StoreRecords records(store, actor, stored, shared_);
+      // Commit before show: the console's view changes only after the store holds the report.
+      workflow::StoreDeliveryRecords::Observers show;
+      show.session_begun = [this](std::int64_t id) {
+        std::lock_guard lock(shared_.mutex);
+        shared_.view.session_id = id;
+      };
+      show.progress_recorded = [this](int i, double delivered_s) {
+        std::lock_guard lock(shared_.mutex);
+        shared_.session_delivered_s[i] = delivered_s;
+        shared_.recompute_channels();
+      };
+      workflow::StoreDeliveryRecords records(store, actor, stored, "record one in the calibration view", show);
       fw::DeliveryOptions options;
       options.resume = request_.resume;
       options.fractions = std::max(1, stored.plan.prescription.fractions);
