@@ -34,7 +34,7 @@ struct SegmentationOptions {
   double working_mm = 0.5;         // working grid pixel size
   double smooth_sigma_mm = 1.25;   // speckle smoothing
   int angles = 72;                 // polar rays per contour
-  double presence_ratio = 0.35;    // frame contrast / best frame contrast to call the gland present
+  double presence_ratio = 0.45;    // frame contrast / best frame contrast to call the gland present
   double prior_weight = 0.25;      // pull towards neighbouring frames' radii (0 = none)
   double consistency_weight = 0.25;  // pass 3: pull towards the per-angle median of +-2 present frames
   // Outward shift of the final contour: the edge found on the speckle-smoothed image (median
