@@ -219,3 +219,18 @@ TEST_CASE("hdr calib decay: bad values exit 1 naming the flag; missing flags are
   CHECK(usage.exit_code == 2);
   CHECK(usage.out.empty());
 }
+
+TEST_CASE("hdr calib compute: a clinic's thresholds change the status; invalid thresholds are refused") {
+  json d = example();
+  d["readings_A"] = {90.0e-9};
+  d["certificate"] = {{"S_K_U", 40700.0}, {"reference_time", "2026-11-27T09:15:00+01:00"}};  // +3.07 %
+  const fs::path in = scratch() / "clinic.json";
+  write(in, d.dump());
+  const json strict = json::parse(run_hdr(compute_args(in) + " --fail-above-pct 3").out);
+  CHECK(strict.at("status") == "fail");
+  const json lenient = json::parse(run_hdr(compute_args(in) + " --pass-below-pct 3.5 --fail-above-pct 6").out);
+  CHECK(lenient.at("status") == "pass");
+  CHECK(json::parse(run_hdr(compute_args(in)).out).at("status") == "warn");  // defaults 3 / 5
+  check_refused(run_hdr(compute_args(in) + " --pass-below-pct 4 --fail-above-pct 2"), "fail_above_pct");
+  check_refused(run_hdr(compute_args(in) + " --pass-below-pct abc"), "--pass-below-pct");
+}

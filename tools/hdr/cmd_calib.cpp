@@ -42,15 +42,36 @@ double parse_flag_number(const std::string& text, const char* flag) {
   return v;
 }
 
+}  // namespace
+
+void ThresholdFlags::add_to(CLI::App* sub) {
+  sub->add_option("--pass-below-pct", pass_below_pct, "Clinic's pass threshold: |deviation| below it passes (default 3)");
+  sub->add_option("--fail-above-pct", fail_above_pct, "Clinic's fail threshold: |deviation| above it fails (default 5)");
+}
+
+calib::CalibrationOptions ThresholdFlags::options() const {
+  calib::CalibrationOptions o;
+  o.thresholds.pass_below_pct = parse_flag_number(pass_below_pct, "--pass-below-pct");
+  o.thresholds.fail_above_pct = parse_flag_number(fail_above_pct, "--fail-above-pct");
+  require(o.thresholds.pass_below_pct > 0, "--pass-below-pct: must be > 0");
+  o.thresholds.validate();
+  return o;
+}
+
+namespace {
+
 void add_calib(CLI::App& app) {
   CLI::App* group = calib_group(app);
 
   auto* compute = group->add_subcommand("compute", "Air-kerma strength from a well-chamber measurement (hdr-calibration/1)");
   static std::string input_path;
+  static ThresholdFlags thresholds;
   compute->add_option("--input", input_path, "Measurement file (hdr-calibration/1)")->required();
+  thresholds.add_to(compute);
   set_action(compute, [] {
+    const calib::CalibrationOptions options = thresholds.options();
     const calib::CalibrationMeasurement m = calib::load_calibration_file(input_path);
-    const calib::CalibrationResult r = calib::compute_calibration(m);
+    const calib::CalibrationResult r = calib::compute_calibration(m, options);
     std::cout << calib::to_json(r).dump(2) << "\n";
     return 0;
   });

@@ -28,9 +28,12 @@ void add_calib_record(CLI::App& app) {
   sub->add_option("--input", input, "Measurement file (hdr-calibration/1)")->required();
   sub->add_flag("--accept", accept, "Accept it as the strength for planning and delivery");
   sub->add_option("--reason", reason, "The physicist's reason (required to accept a 'warn')");
+  static ThresholdFlags thresholds;
+  thresholds.add_to(sub);
   set_action(sub, [] {
+    const calib::CalibrationOptions options = thresholds.options();
     const calib::CalibrationMeasurement m = calib::load_calibration_file(input);
-    const calib::CalibrationResult r = calib::compute_calibration(m);
+    const calib::CalibrationResult r = calib::compute_calibration(m, options);
     const std::string password = read_password_file(password_file);
     db::RecordStore store = db::RecordStore::open(db);
     const db::Actor actor = store.authenticate(as, password);
