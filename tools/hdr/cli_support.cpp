@@ -27,6 +27,14 @@ void set_action(CLI::App* sub, std::function<int()> body) {
 
 int exit_code() { return g_exit_code; }
 
+CLI::App* shared_group(CLI::App& app, const std::string& name, const std::string& description) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    if (sub->get_name() == name) return sub;
+  CLI::App* group = app.add_subcommand(name, description);
+  group->require_subcommand(1);
+  return group;
+}
+
 std::string read_password_file(const std::string& path) {
   const std::string text = read_file(path);
   const auto eol = text.find_first_of("\r\n");

@@ -13,6 +13,11 @@ namespace hdr::cli {
 // interrupted delivery that is not an error of the program).
 void set_action(CLI::App* sub, std::function<int()> body);
 
+// A subcommand group shared by several cmd_*.cpp files (`phantom`, `calib`): returns the
+// group when another file registered it first, creates it (requiring one subcommand)
+// otherwise, so registration order does not matter.
+CLI::App* shared_group(CLI::App& app, const std::string& name, const std::string& description);
+
 // The exit code the chosen subcommand produced.
 int exit_code();
 

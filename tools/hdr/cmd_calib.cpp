@@ -21,11 +21,7 @@
 namespace hdr::cli {
 
 CLI::App* calib_group(CLI::App& app) {
-  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
-    if (sub->get_name() == "calib") return sub;
-  CLI::App* group = app.add_subcommand("calib", "Source calibration: well-chamber measurement, decay, records");
-  group->require_subcommand(1);
-  return group;
+  return shared_group(app, "calib", "Source calibration: well-chamber measurement, decay, records");
 }
 
 namespace {

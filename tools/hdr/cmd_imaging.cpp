@@ -15,18 +15,6 @@
 
 namespace {
 
-// The `phantom` group is shared with `hdr phantom case` (another cmd file): reuse it when
-// that file registered it first, create it otherwise.
-CLI::App* phantom_group(CLI::App& app) {
-  try {
-    return app.get_subcommand("phantom");
-  } catch (const CLI::OptionNotFound&) {
-    CLI::App* group = app.add_subcommand("phantom", "Synthetic patients with known truth");
-    group->require_subcommand(1);
-    return group;
-  }
-}
-
 struct PhantomTrusArgs {
   long long seed = 0;
   std::string out;
@@ -35,7 +23,7 @@ struct PhantomTrusArgs {
 
 void add_phantom_trus(CLI::App& app) {
   auto args = std::make_shared<PhantomTrusArgs>();
-  CLI::App* sub = phantom_group(app)->add_subcommand(
+  CLI::App* sub = hdr::cli::shared_group(app, "phantom", "Synthetic patients with known truth")->add_subcommand(
       "trus", "A reproducible hdr-trus/1 sweep of simulated TRUS frames, with DIR/truth.json");
   sub->add_option("--seed", args->seed, "Random seed (same seed, same sweep)")->required();
   sub->add_option("--out", args->out, "Output folder")->required();

@@ -17,18 +17,6 @@
 namespace hdr::cli {
 namespace {
 
-// The `phantom` group is shared with `hdr phantom trus` (cmd_imaging.cpp): reuse it when that
-// file registered it first, create it otherwise.
-CLI::App* phantom_group(CLI::App& app) {
-  try {
-    return app.get_subcommand("phantom");
-  } catch (const CLI::OptionNotFound&) {
-    CLI::App* group = app.add_subcommand("phantom", "Synthetic patients with known truth");
-    group->require_subcommand(1);
-    return group;
-  }
-}
-
 struct PlanArgs {
   std::string case_path, out_path, protocol;
   int threads = 0;
@@ -94,7 +82,7 @@ struct PhantomCaseArgs {
 
 void add_phantom_case(CLI::App& app) {
   auto args = std::make_shared<PhantomCaseArgs>();
-  CLI::App* sub = phantom_group(app)->add_subcommand("case", "A reproducible planning case (hdr-case/1)");
+  CLI::App* sub = hdr::cli::shared_group(app, "phantom", "Synthetic patients with known truth")->add_subcommand("case", "A reproducible planning case (hdr-case/1)");
   sub->add_option("--seed", args->seed, "Seed (same seed, same case)")->required();
   sub->add_option("--out", args->out, "Case file to write")->required();
   auto* vol = sub->add_option("--volume-cc", args->volume_cc, "Prostate volume in cm3 (default: drawn in 20-70)");
