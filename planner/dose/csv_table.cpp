@@ -64,7 +64,9 @@ CsvTable parse_csv_table(const std::string& text, const std::string& file) {
       continue;
     }
     if (line[0] == '#') {
-      if (t.provenance.empty()) t.provenance = line.substr(line.find_first_not_of("# "));
+      // A bare "#" line carries no provenance (found by fuzz_tg43_table: substr(npos) threw).
+      const auto text_at = line.find_first_not_of("# ");
+      if (t.provenance.empty() && text_at != std::string::npos) t.provenance = line.substr(text_at);
       continue;
     }
     auto cells = split_cells(line);
