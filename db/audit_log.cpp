@@ -14,10 +14,14 @@ namespace {
 
 const std::string kGenesisHash(64, '0');
 
-std::string entry_hash(std::int64_t seq, const std::string& at, const nlohmann::json& user, const std::string& user_name,
-                       const std::string& action, const std::string& entity, std::int64_t entity_id,
-                       const std::string& content, const std::string& prev_hash) {
-  const nlohmann::json fields = {seq, at, user, user_name, action, entity, entity_id, content, prev_hash};
+// See audit_log.hpp: the login session is hashed when the entry has one (schema version 2).
+// `user` and `login_session` are an integer or null.
+std::string entry_hash(std::int64_t seq, const std::string& at, const nlohmann::json& user, const nlohmann::json& login_session,
+                       const std::string& user_name, const std::string& action, const std::string& entity,
+                       std::int64_t entity_id, const std::string& content, const std::string& prev_hash) {
+  const nlohmann::json fields = login_session.is_null()
+                                    ? nlohmann::json{seq, at, user, user_name, action, entity, entity_id, content, prev_hash}
+                                    : nlohmann::json{seq, at, user, login_session, user_name, action, entity, entity_id, content, prev_hash};
   return blake2b_hex(fields.dump());
 }
 
@@ -64,6 +68,21 @@ void json_diff(const nlohmann::json& audited, const nlohmann::json& stored, cons
   if (audited != stored) out.push_back(path + " is " + short_value(stored) + ", audit record " + short_value(audited));
 }
 
+// Columns that schema migrations added to audited tables. An audit record written before
+// the migration does not name them; the row still equals it while the column holds NULL
+// (what the migration gave it). Any other value is a difference like any other.
+const std::map<std::string, std::vector<std::string>>& columns_added_by_migrations() {
+  static const std::map<std::string, std::vector<std::string>> added = {{"plans", {"case_ref"}}};  // version 2
+  return added;
+}
+
+void drop_unrecorded_added_columns(const std::string& table, const nlohmann::json& audited, nlohmann::json& stored) {
+  const auto it = columns_added_by_migrations().find(table);
+  if (it == columns_added_by_migrations().end()) return;
+  for (const auto& column : it->second)
+    if (!audited.contains(column) && stored.contains(column) && stored.at(column).is_null()) stored.erase(column);
+}
+
 }  // namespace
 
 std::string blake2b_hex(std::string_view data) {
@@ -76,9 +95,10 @@ std::string blake2b_hex(std::string_view data) {
 }
 
 const std::vector<std::string>& audited_tables() {
-  static const std::vector<std::string> tables = {"users",        "patients",          "cases",
-                                                  "plans",        "approvals",         "sources",
-                                                  "calibrations", "delivery_sessions", "session_dwells",
+  static const std::vector<std::string> tables = {"users",          "login_sessions", "failed_logins",
+                                                  "patients",       "cases",          "case_approvals",
+                                                  "plans",          "approvals",      "sources",
+                                                  "calibrations",   "delivery_sessions", "session_dwells",
                                                   "interruptions"};
   return tables;
 }
@@ -108,8 +128,8 @@ std::optional<nlohmann::json> entity_content(Connection& conn, const std::string
   return row;
 }
 
-void append_audit(Connection& conn, std::optional<Id> user_id, const std::string& user_name, const std::string& action,
-                  const std::string& table, Id id) {
+void append_audit(Connection& conn, std::optional<Id> user_id, const std::string& user_name, std::optional<Id> login_session,
+                  const std::string& action, const std::string& table, Id id) {
   const auto content = entity_content(conn, table, id);
   HDR_ASSERT(content.has_value(), "append_audit: " + table + " row " + std::to_string(id) + " does not exist");
   std::int64_t seq = 1;
@@ -124,14 +144,17 @@ void append_audit(Connection& conn, std::optional<Id> user_id, const std::string
   const std::string at = format_iso8601_utc(utc_now(), true);
   const std::string text = content->dump();
   const nlohmann::json user = user_id ? nlohmann::json(*user_id) : nlohmann::json(nullptr);
-  const std::string hash = entry_hash(seq, at, user, user_name, action, table, id, text, prev);
+  const nlohmann::json session = login_session ? nlohmann::json(*login_session) : nlohmann::json(nullptr);
+  const std::string hash = entry_hash(seq, at, user, session, user_name, action, table, id, text, prev);
   Statement ins(conn,
-                "INSERT INTO audit_log(seq, at, user, user_name, action, entity, entity_id, content, prev_hash, hash) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?)");
+                "INSERT INTO audit_log(seq, at, user, login_session, user_name, action, entity, entity_id, content, prev_hash, hash) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
   ins.bind(1, seq).bind(2, at);
   if (user_id) ins.bind(3, *user_id);
   else ins.bind_null(3);
-  ins.bind(4, user_name).bind(5, action).bind(6, table).bind(7, id).bind(8, text).bind(9, prev).bind(10, hash).run();
+  if (login_session) ins.bind(4, *login_session);
+  else ins.bind_null(4);
+  ins.bind(5, user_name).bind(6, action).bind(7, table).bind(8, id).bind(9, text).bind(10, prev).bind(11, hash).run();
   set_store_info(conn, "audit_head_seq", std::to_string(seq));
   set_store_info(conn, "audit_head_hash", hash);
 }
@@ -145,7 +168,9 @@ void verify_audit(Connection& conn, std::vector<std::string>& problems, std::siz
   entries = 0;
   size_t chain_problems = 0;
   {
-    Statement st(conn, "SELECT seq, at, user, user_name, action, entity, entity_id, content, prev_hash, hash FROM audit_log ORDER BY seq");
+    Statement st(conn,
+                 "SELECT seq, at, user, user_name, action, entity, entity_id, content, prev_hash, hash, login_session "
+                 "FROM audit_log ORDER BY seq");
     while (st.step()) {
       ++entries;
       const std::int64_t seq = st.int64(0);
@@ -155,6 +180,7 @@ void verify_audit(Connection& conn, std::vector<std::string>& problems, std::siz
       const std::string content = st.text(7);
       const std::string prev_hash = st.text(8);
       const std::string hash = st.text(9);
+      const nlohmann::json login_session = st.is_null(10) ? nlohmann::json(nullptr) : nlohmann::json(st.int64(10));
       const std::string where = "audit_log entry seq " + std::to_string(seq);
       if (chain_problems < 5) {
         if (seq != expected_seq) {
@@ -166,7 +192,7 @@ void verify_audit(Connection& conn, std::vector<std::string>& problems, std::siz
           problems.push_back(where + ": prev_hash does not match the preceding entry's hash (entries deleted, inserted or reordered)");
           ++chain_problems;
         }
-        if (entry_hash(seq, st.text(1), user, st.text(3), st.text(4), entity, entity_id, content, prev_hash) != hash) {
+        if (entry_hash(seq, st.text(1), user, login_session, st.text(3), st.text(4), entity, entity_id, content, prev_hash) != hash) {
           problems.push_back(where + " (" + st.text(4) + " " + entity + " " + std::to_string(entity_id) +
                              "): its hash does not match its content (entry edited)");
           ++chain_problems;
@@ -202,7 +228,7 @@ void verify_audit(Connection& conn, std::vector<std::string>& problems, std::siz
         ++table_problems;
         continue;
       }
-      const auto stored = entity_content(conn, table, id);
+      auto stored = entity_content(conn, table, id);
       nlohmann::json audited;
       try {
         audited = nlohmann::json::parse(it->second.second);
@@ -211,6 +237,7 @@ void verify_audit(Connection& conn, std::vector<std::string>& problems, std::siz
         ++table_problems;
         continue;
       }
+      drop_unrecorded_added_columns(table, audited, *stored);
       if (*stored != audited) {
         std::vector<std::string> diffs;
         json_diff(audited, *stored, "", diffs, 3);

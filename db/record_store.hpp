@@ -5,10 +5,17 @@
 //
 // Rules this class enforces (the domain layer, not the UI):
 //  - every write names the acting user (an Actor from authenticate()) and appends one audit
-//    entry carrying the full canonical content of what it wrote, in the same transaction;
+//    entry carrying the full canonical content of what it wrote, the acting user and the
+//    user's login session, in the same transaction;
+//  - each authenticate() opens a login session (table login_sessions) and logout() ends it;
+//    a write with an Actor whose login session has ended is refused. A failed login is
+//    recorded (table failed_logins: the user name given, never the password) and audited;
 //  - only an admin adds users; a physician or physicist imports and approves plans; a plan is
 //    deliverable only with a physician's AND a physicist's approval, both given to the plan's
 //    current content hash; a physicist owns calibration; a therapist or physicist delivers;
+//  - a case (structures, catheters, prescription) is stored by a physician or physicist and
+//    is immutable like a plan: a changed case is stored again as a NEW case. Only a physician
+//    approves a case's prescription and contours (once, for its content hash);
 //  - plans are immutable once imported: a changed plan is imported again as a NEW plan (with
 //    no approvals). Plan rows edited behind the store's back change the recomputed hash, so
 //    plan_delivery_status() reports the plan as changed since approval and verify() fails;
@@ -33,11 +40,26 @@ const char* to_string(Role role);
 // "admin" | "physician" | "physicist" | "therapist"; hdr::Error naming the text otherwise.
 Role role_from_string(const std::string& text);
 
-// An authenticated user: only authenticate() (and add_user for the new user) make these.
+// An authenticated user: only authenticate() makes these. It carries the login session that
+// authenticate() opened; once logout() ends that session, writes with this Actor are refused.
 struct Actor {
   Id user_id = 0;
   std::string name;
   Role role = Role::therapist;
+  Id login_session_id = 0;  // row of login_sessions; 0 only in a default-constructed Actor
+};
+
+// How a login session ended (login_sessions.ended_how): "logout" when the user or program
+// logged out normally, "aborted" when a program ended it on an error path.
+enum class LoginEnd { logout, aborted };
+const char* to_string(LoginEnd how);
+
+struct LoginSession {
+  Id login_session_id = 0;
+  std::string user;
+  UtcTime started_at;
+  std::optional<UtcTime> ended_at;     // nullopt while the session is open
+  std::optional<LoginEnd> ended_how;   // set with ended_at
 };
 
 struct UserInfo {
@@ -62,6 +84,7 @@ struct StoreOptions {
 struct StoredPlan {
   Id plan_id = 0;
   std::string patient_id;
+  std::optional<Id> case_ref;  // the stored case the plan was made from, when imported with one
   formats::Plan plan;          // rebuilt from the plan rows (plans + plan_dwells)
   std::string content_hash;    // hash recorded at import (hex BLAKE2b-256 of canonical_plan_text)
   std::string recomputed_hash; // hash of the plan as stored now; differs only after tampering
@@ -76,6 +99,26 @@ struct Approval {
   Role role = Role::physician;  // the approver's role: physician or physicist
   UtcTime at;
   std::string plan_hash;       // the plan's content hash the approval was given to
+};
+
+// A physician's approval of a case's prescription and contours.
+struct CaseApproval {
+  Id approval_id = 0;
+  Id case_ref = 0;
+  std::string user;
+  UtcTime at;
+  std::string case_hash;  // the case's content hash the approval was given to
+};
+
+struct StoredCase {
+  Id case_ref = 0;              // row id in cases
+  std::string patient_id;
+  formats::Case case_data;      // rebuilt from cases.case_json
+  std::string content_hash;     // recorded when stored (hex BLAKE2b-256 of canonical_case_text)
+  std::string recomputed_hash;  // hash of cases.case_json as stored now; differs only after tampering
+  std::string stored_by;
+  UtcTime stored_at;
+  std::optional<CaseApproval> approval;  // the physician's, if given
 };
 
 // Whether a plan may be delivered, with every reason it may not.
@@ -232,16 +275,26 @@ class RecordStore {
   const std::string& path() const;
   int schema_version() const;
 
-  // --- users ---
-  // Wrong user or password: hdr::Error("authentication failed for user '<name>'").
+  // --- users and login sessions ---
+  // Opens a login session (audited "login") and returns the user's Actor carrying it.
+  // Wrong user or password: the attempt is recorded in failed_logins and audited
+  // ("login_failed", the name given, no password), then hdr::Error("authentication failed for
+  // user '<name>'").
   Actor authenticate(const std::string& name, const std::string& password);
+  // Ends the Actor's login session (audited "logout"); later writes with it are refused.
+  // hdr::Error when the session is not the Actor's or has already ended.
+  void logout(const Actor& actor, LoginEnd how = LoginEnd::logout);
+  std::vector<LoginSession> login_sessions(const std::string& user_name);  // oldest first
   // Admin only. Names are unique (1..64 printable characters); passwords non-empty.
   UserInfo add_user(const Actor& by, const std::string& name, Role role, const std::string& password);
   std::vector<UserInfo> users();
 
   // --- patients and plans ---
   // Physician or physicist. Creates the patient if new; always a new plan with no approvals.
-  Id import_plan(const Actor& by, const std::string& patient_id, const formats::Plan& plan);
+  // With `case_ref`, the plan refers to that stored case (plans.case_ref), which must belong
+  // to the same patient and carry the plan's case id and prescription.
+  Id import_plan(const Actor& by, const std::string& patient_id, const formats::Plan& plan,
+                 std::optional<Id> case_ref = std::nullopt);
   StoredPlan plan(Id plan_id);  // hdr::Error when there is no such plan
   std::vector<Id> plans_for_patient(const std::string& patient_id);
   // Physician or physicist; records an approval in the actor's role for the plan's current
@@ -250,6 +303,16 @@ class RecordStore {
   Approval approve(const Actor& by, Id plan_id);
   std::vector<Approval> approvals(Id plan_id);
   PlanDeliveryStatus plan_delivery_status(Id plan_id);
+
+  // --- cases (structures, catheters, prescription) ---
+  // Physician or physicist. Creates the patient if new; always a new case (immutable), stored
+  // as canonical_case_text with its content hash. The case needs an id and a structure.
+  Id store_case(const Actor& by, const std::string& patient_id, const formats::Case& planning_case);
+  StoredCase case_record(Id case_ref);  // hdr::Error when there is no such case
+  std::vector<Id> cases_for_patient(const std::string& patient_id);
+  // Physician only: approves the case's prescription and contours for its current content hash.
+  // Refused when the stored case no longer matches its hash, or it is already approved.
+  CaseApproval approve_case(const Actor& by, Id case_ref);
 
   // --- sources and calibrations ---
   // Physicist only. Adds the source (model, serial) if new. With accept: a "fail" is refused,
@@ -290,5 +353,12 @@ class RecordStore {
 
 // Hex BLAKE2b-256 of canonical_plan_text(plan): the plan's content hash.
 std::string plan_content_hash(const formats::Plan& plan);
+
+// The stored form of a case: its hdr-case/1 JSON (format, id, source, prescription,
+// structures, catheters, dwell step) serialised with sorted keys. hdr::Error naming the field
+// when the case is not a valid hdr-case/1.
+std::string canonical_case_text(const formats::Case& planning_case);
+// Hex BLAKE2b-256 of canonical_case_text(planning_case): the case's content hash.
+std::string case_content_hash(const formats::Case& planning_case);
 
 }  // namespace hdr::db

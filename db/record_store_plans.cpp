@@ -1,5 +1,6 @@
 // RecordStore: patients, plans (immutable once imported), approvals, delivery status.
 #include <cmath>
+#include <cstdio>
 
 #include "db/audit_log.hpp"
 #include "db/record_store.hpp"
@@ -50,21 +51,21 @@ formats::Plan load_plan_rows(Connection& conn, Id plan_id) {
   return p;
 }
 
-}  // namespace detail
-
-namespace {
-
 Id ensure_patient(Connection& conn, const Actor& by, const std::string& patient_id) {
   {
     Statement st(conn, "SELECT id FROM patients WHERE patient_id = ?");
     st.bind(1, patient_id);
     if (st.step()) return st.int64(0);
   }
-  Statement(conn, "INSERT INTO patients(patient_id, created_at) VALUES(?, ?)").bind(1, patient_id).bind(2, detail::now_text()).run();
+  Statement(conn, "INSERT INTO patients(patient_id, created_at) VALUES(?, ?)").bind(1, patient_id).bind(2, now_text()).run();
   const Id id = conn.last_insert_rowid();
-  detail::audit(conn, by, "add_patient", "patients", id);
+  audit(conn, by, "add_patient", "patients", id);
   return id;
 }
+
+}  // namespace detail
+
+namespace {
 
 void check_plan_values(const formats::Plan& plan) {
   require(!plan.dwells.empty(), "a plan needs at least one dwell");
@@ -78,25 +79,52 @@ void check_plan_values(const formats::Plan& plan) {
   }
 }
 
+// A plan imported with a stored case must be that patient's case, of the plan's case id, with
+// the plan's prescription: a plan does not refer to a case it was not made from.
+void check_case_ref(Connection& conn, Id case_ref, const std::string& patient_id, const formats::Plan& plan) {
+  Statement st(conn,
+               "SELECT patients.patient_id, cases.case_id, cases.case_json FROM cases JOIN patients ON patients.id = cases.patient "
+               "WHERE cases.id = ?");
+  st.bind(1, case_ref);
+  const std::string what = "case_ref " + std::to_string(case_ref);
+  require(st.step(), what + " does not exist in " + conn.path());
+  require(st.text(0) == patient_id, what + " belongs to patient '" + st.text(0) + "', not to patient '" + patient_id + "'");
+  require(st.text(1) == plan.case_id, what + " has case id '" + st.text(1) + "', the plan's case_id is '" + plan.case_id + "'");
+  const formats::Prescription rx = detail::parse_stored_case(st.text(2), case_ref).prescription;
+  const auto gy = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return std::string(buf);
+  };
+  require(rx.dose_Gy == plan.prescription.dose_Gy && rx.fractions == plan.prescription.fractions,
+          what + " prescribes " + gy(rx.dose_Gy) + " Gy x " + std::to_string(rx.fractions) + ", the plan " +
+              gy(plan.prescription.dose_Gy) + " Gy x " + std::to_string(plan.prescription.fractions));
+}
+
 }  // namespace
 
-Id RecordStore::import_plan(const Actor& by, const std::string& patient_id, const formats::Plan& plan) {
+Id RecordStore::import_plan(const Actor& by, const std::string& patient_id, const formats::Plan& plan,
+                            std::optional<Id> case_ref) {
   auto& conn = *impl_->conn;
   detail::require_actor(conn, by, {Role::physician, Role::physicist}, "import plans");
   require(!patient_id.empty() && patient_id.size() <= 128, "patient id '" + patient_id + "' must have 1 to 128 characters");
   check_plan_values(plan);
   const std::string hash = plan_content_hash(plan);
   WriteTransaction tx(conn);
-  const Id patient = ensure_patient(conn, by, patient_id);
+  if (case_ref) check_case_ref(conn, *case_ref, patient_id, plan);
+  const Id patient = detail::ensure_patient(conn, by, patient_id);
   Statement ins(conn,
                 "INSERT INTO plans(patient, case_id, source_model, source_air_kerma_strength_U, source_reference_time, "
                 "prescription_dose_Gy, prescription_fractions, metrics_json, timing_ms_json, extra_json, content_hash, "
-                "imported_by, imported_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "imported_by, imported_at, case_ref) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   ins.bind(1, patient).bind(2, plan.case_id).bind(3, plan.source.model).bind(4, plan.source.air_kerma_strength_U)
       .bind(5, plan.source.reference_time).bind(6, plan.prescription.dose_Gy).bind(7, plan.prescription.fractions)
       .bind(8, nlohmann::json(plan.metrics).dump()).bind(9, nlohmann::json(plan.timing_ms).dump())
       .bind(10, (plan.extra.is_object() ? plan.extra : nlohmann::json::object()).dump()).bind(11, hash).bind(12, by.user_id)
-      .bind(13, detail::now_text()).run();
+      .bind(13, detail::now_text());
+  if (case_ref) ins.bind(14, *case_ref);
+  else ins.bind_null(14);
+  ins.run();
   const Id plan_id = conn.last_insert_rowid();
   Statement dw(conn,
                "INSERT INTO plan_dwells(plan, dwell_index, catheter, x_mm, y_mm, z_mm, direction_x, direction_y, direction_z, time_s) "
@@ -123,7 +151,7 @@ StoredPlan RecordStore::plan(Id plan_id) {
   sp.plan = detail::load_plan_rows(conn, plan_id);
   sp.recomputed_hash = plan_content_hash(sp.plan);
   Statement st(conn,
-               "SELECT patients.patient_id, plans.content_hash, users.name, plans.imported_at FROM plans "
+               "SELECT patients.patient_id, plans.content_hash, users.name, plans.imported_at, plans.case_ref FROM plans "
                "JOIN patients ON patients.id = plans.patient JOIN users ON users.id = plans.imported_by WHERE plans.id = ?");
   st.bind(1, plan_id);
   if (!st.step()) throw Error("plan id " + std::to_string(plan_id) + ": its patient or importing user is missing in " + path());
@@ -131,6 +159,7 @@ StoredPlan RecordStore::plan(Id plan_id) {
   sp.content_hash = st.text(1);
   sp.imported_by = st.text(2);
   sp.imported_at = detail::parse_stored_time(st.text(3), "plans.imported_at");
+  if (!st.is_null(4)) sp.case_ref = st.int64(4);
   return sp;
 }
 

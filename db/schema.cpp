@@ -146,14 +146,72 @@ CREATE INDEX calibrations_source ON calibrations(source);
 )SQL";
 }
 
+const char* migration_v1_to_v2_sql() {
+  return R"SQL(
+CREATE TABLE login_sessions (
+  id         INTEGER PRIMARY KEY,
+  user       INTEGER NOT NULL REFERENCES users(id),
+  started_at TEXT NOT NULL,
+  ended_at   TEXT,
+  ended_how  TEXT CHECK (ended_how IN ('logout','aborted')),
+  CHECK ((ended_at IS NULL) = (ended_how IS NULL))
+);
+CREATE TABLE failed_logins (
+  id        INTEGER PRIMARY KEY,
+  user_name TEXT NOT NULL,
+  user      INTEGER REFERENCES users(id),
+  at        TEXT NOT NULL,
+  reason    TEXT NOT NULL CHECK (reason IN ('unknown user','wrong password'))
+);
+DROP TABLE cases;
+CREATE TABLE cases (
+  id           INTEGER PRIMARY KEY,
+  patient      INTEGER NOT NULL REFERENCES patients(id),
+  case_id      TEXT NOT NULL,
+  case_json    TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  stored_by    INTEGER NOT NULL REFERENCES users(id),
+  created_at   TEXT NOT NULL
+);
+CREATE TABLE case_approvals (
+  id          INTEGER PRIMARY KEY,
+  case_ref    INTEGER NOT NULL UNIQUE REFERENCES cases(id),
+  user        INTEGER NOT NULL REFERENCES users(id),
+  role        TEXT NOT NULL CHECK (role = 'physician'),
+  approved_at TEXT NOT NULL,
+  case_hash   TEXT NOT NULL
+);
+ALTER TABLE plans ADD COLUMN case_ref INTEGER REFERENCES cases(id);
+ALTER TABLE audit_log ADD COLUMN login_session INTEGER REFERENCES login_sessions(id);
+CREATE INDEX login_sessions_user ON login_sessions(user);
+CREATE INDEX cases_patient ON cases(patient);
+CREATE INDEX plans_case ON plans(case_ref);
+)SQL";
+}
+
 namespace {
 
 using Migration = void (*)(Connection&);
 
 void migrate_0_to_1(Connection& conn) { conn.exec(schema_v1_sql()); }
 
+void migrate_1_to_2(Connection& conn) {
+  {
+    // No version-1 program writes cases; rows there came from elsewhere and would be lost.
+    Statement st(conn, "SELECT COUNT(*) FROM cases");
+    st.step();
+    if (st.int64(0) != 0)
+      throw Error(conn.path() + ": cannot migrate to schema version 2: its cases table holds " + std::to_string(st.int64(0)) +
+                  " rows, which no version-1 program writes; refusing to drop them");
+  }
+  conn.exec(migration_v1_to_v2_sql());
+  // For auditors: when this store left version 1. (plans rows gained case_ref, NULL: their
+  // version-1 audit records do not name it, and verify_audit() accepts exactly that.)
+  Statement(conn, "INSERT INTO store_info(key, value) VALUES('migrated_to_v2_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))").run();
+}
+
 // migrations[k] takes version k to k+1.
-constexpr std::array<Migration, kSchemaVersion> migrations = {&migrate_0_to_1};
+constexpr std::array<Migration, kSchemaVersion> migrations = {&migrate_0_to_1, &migrate_1_to_2};
 
 }  // namespace
 
@@ -191,8 +249,13 @@ void configure_connection(Connection& conn, int busy_timeout_ms) {
 
 void migrate(Connection& conn, int from_version) {
   HDR_ASSERT(from_version >= 0 && from_version <= kSchemaVersion, "migrate: unknown version");
-  for (int v = from_version; v < kSchemaVersion; ++v) {
+  if (from_version == kSchemaVersion) return;  // nothing to do: no write lock taken
+  for (;;) {
     WriteTransaction tx(conn);
+    // Read again under the write lock: another process may have migrated the file meanwhile.
+    const std::int64_t v = conn.pragma_int("user_version");
+    if (v >= kSchemaVersion) break;
+    HDR_ASSERT(v >= from_version, "migrate: the store's schema version went backwards");
     migrations[static_cast<size_t>(v)](conn);
     if (v == 0) conn.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     conn.exec("PRAGMA user_version = " + std::to_string(v + 1));

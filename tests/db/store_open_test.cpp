@@ -63,7 +63,12 @@ TEST_CASE("malformed and foreign files are refused and not overwritten") {
   SUBCASE("a store of a newer schema version") {
     { new_store(dir / "new.db"); }
     exec_sql(dir / "new.db", "PRAGMA user_version = 99");
-    check_refused_untouched(dir / "new.db", "schema version 99 is not one this program knows");
+    check_refused_untouched(dir / "new.db", "schema version 99 is not one this program knows (1..2)");
+  }
+  SUBCASE("a store of the next schema version (3)") {
+    { new_store(dir / "v3.db"); }
+    exec_sql(dir / "v3.db", "PRAGMA user_version = " + std::to_string(kSchemaVersion + 1));
+    check_refused_untouched(dir / "v3.db", "schema version 3 is not one this program knows (1..2); refusing to touch it");
   }
   SUBCASE("create refuses an existing file of any kind") {
     write_bytes(dir / "x.db", "precious");
@@ -103,29 +108,149 @@ TEST_CASE("a new store has our application id, the current schema, WAL and forei
   sqlite3_close(db);
 }
 
-// Migration from every earlier schema version: each version's fixture is a SQL dump of a
-// populated store made by that version (users alice/paula/phil/tom with passwords
-// "<name>-pw", patient P1 with an approved plan, a calibration, an interrupted session).
-TEST_CASE("migration: a version 1 store opens, migrates to the current version and verifies") {
-  const auto dir = scratch_dir("migrate");
-  const fs::path file = dir / "v1.db";
+namespace {
+
+// One value of SQL on the file, through the sqlite3 C API (read-only), as text.
+std::string sql_text(const fs::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK, sqlite3_errmsg(db));
+  std::string v = "(no row)";
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_text(st, 0) ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0)) : "NULL";
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+fs::path load_v1_fixture(const fs::path& file) {
   const std::string sql = bytes_of(fs::path(HDR_SOURCE_DIR) / "tests/db/data/store_v1.sql");
   REQUIRE(sql.find("PRAGMA user_version=1;") != std::string::npos);
   exec_sql(file, sql);
+  REQUIRE(sql_text(file, "PRAGMA user_version") == "1");
+  return file;
+}
+
+std::string problems_of(const VerifyReport& r) {
+  std::string s;
+  for (const auto& p : r.problems) s += p + "\n";
+  return s;
+}
+
+}  // namespace
+
+// Migration from every earlier schema version: each version's fixture is a SQL dump of a
+// populated store made by that version (users alice/paula/phil/tom with passwords
+// "<name>-pw", patient P1 with an approved plan, a calibration, an interrupted session).
+TEST_CASE("migration: a version 1 store opens, migrates to version 2 and verifies; its old audit chain still holds") {
+  REQUIRE(kSchemaVersion == 2);
+  const auto dir = scratch_dir("migrate");
+  const fs::path file = load_v1_fixture(dir / "v1.db");
+  const std::string v1_entries = sql_text(file, "SELECT COUNT(*) FROM audit_log");
+  const std::string v1_head = sql_text(file, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  REQUIRE(v1_entries == "16");
   RecordStore store = RecordStore::open(file.string(), quick_options());
-  CHECK(store.schema_version() == kSchemaVersion);
+  CHECK(store.schema_version() == 2);
+  CHECK(sql_text(file, "PRAGMA user_version") == "2");
+  // Version 2's tables and columns are there; the version-1 audit entries are untouched and
+  // nothing was added to them (the plans row's new case_ref is NULL, which they need not name).
+  for (const char* table : {"login_sessions", "failed_logins", "case_approvals"})
+    CHECK(sql_text(file, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table + "'") == "1");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM pragma_table_info('plans') WHERE name = 'case_ref'") == "1");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM pragma_table_info('cases') WHERE name IN ('content_hash', 'stored_by')") == "2");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log WHERE login_session IS NULL") == "16");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log") == "16");
+  CHECK(sql_text(file, "SELECT hash FROM audit_log WHERE seq = 16") == v1_head);
+  CHECK(sql_text(file, "SELECT case_ref IS NULL FROM plans WHERE id = 1") == "1");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM store_info WHERE key = 'migrated_to_v2_at'") == "1");
   const auto report = store.verify();
-  CHECK(report.ok());
+  CHECK_MESSAGE(report.ok(), problems_of(report));
+  CHECK(report.audit_entries == 16);
+  // The old records read back as before.
   CHECK(store.authenticate("paula", "paula-pw").role == Role::physician);
   CHECK(store.plan_delivery_status(1).deliverable());
   CHECK(store.plan(1).plan.dwells.size() == 6);
+  CHECK_FALSE(store.plan(1).case_ref.has_value());
   CHECK(store.delivered_totals(1).at(1).delivered_s == doctest::Approx(4.5));
   CHECK(store.accepted_calibration("mHDR-v2", "D36A-1234").has_value());
-  // The migrated store takes new records and still verifies.
+  // The migrated store takes new records of every kind and still verifies.
   const Actor tom = store.authenticate("tom", "tom-pw");
+  CHECK(tom.login_session_id > 0);
   CHECK(store.sessions_for_plan(1).at(0).status == SessionStatus::interrupted);
   store.set_session_status(tom, 1, SessionStatus::completed, hdr::utc_now());
-  CHECK(store.verify().ok());
+  CHECK(sql_text(file, "SELECT login_session FROM audit_log ORDER BY seq DESC LIMIT 1") == std::to_string(tom.login_session_id));
+  store.logout(tom);
+  CHECK_THROWS_AS(store.authenticate("tom", "wrong"), hdr::Error);
+  const Actor paula = store.authenticate("paula", "paula-pw");
+  hdr::formats::Case c;
+  c.id = "case-07";
+  c.source = {"mHDR-v2", 40700.0, std::nullopt};
+  c.prescription = {15.0, 1};
+  c.structures = {{"prostate", hdr::formats::StructureKind::target, {{20.0, {{-15.0, 0.0}, {15.0, 0.0}, {0.0, 25.0}}}}}};
+  const Id case_ref = store.store_case(paula, "P1", c);
+  store.approve_case(paula, case_ref);
+  const Id plan = store.import_plan(paula, "P1", small_plan(), case_ref);
+  CHECK(store.plan(plan).case_ref == case_ref);
+  const auto after = store.verify();
+  CHECK_MESSAGE(after.ok(), problems_of(after));
+  // Opening the migrated store again changes nothing.
+  {
+    RecordStore again = RecordStore::open(file.string(), quick_options());
+    CHECK(again.schema_version() == 2);
+  }
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM store_info WHERE key = 'migrated_to_v2_at'") == "1");
+  CHECK(sql_text(file, "SELECT hash FROM audit_log WHERE seq = 16") == v1_head);
+}
+
+TEST_CASE("migration: version-1 audit entries are still checked after the migration") {
+  const auto dir = scratch_dir("migrate-tamper");
+  const fs::path file = load_v1_fixture(dir / "v1.db");
+  { RecordStore::open(file.string(), quick_options()); }
+  SUBCASE("a version-1 entry edited") {
+    exec_sql(file, "UPDATE audit_log SET user_name = 'mallory' WHERE seq = 3");
+    RecordStore store = RecordStore::open(file.string(), quick_options());
+    const auto p = problems_of(store.verify());
+    CHECK_MESSAGE(p.find("audit_log entry seq 3") != std::string::npos, p);
+    CHECK_MESSAGE(p.find("hash does not match its content (entry edited)") != std::string::npos, p);
+  }
+  SUBCASE("a version-1 entry given a login session") {
+    exec_sql(file, "INSERT INTO login_sessions(id, user, started_at) VALUES(1, 2, '2026-11-27T04:35:00.000Z'); "
+                   "UPDATE audit_log SET login_session = 1 WHERE seq = 7");
+    RecordStore store = RecordStore::open(file.string(), quick_options());
+    const auto p = problems_of(store.verify());
+    CHECK_MESSAGE(p.find("audit_log entry seq 7") != std::string::npos, p);
+    CHECK_MESSAGE(p.find("login_sessions row id 1 has no audit record") != std::string::npos, p);
+  }
+  SUBCASE("a migrated plan given a case reference behind the store's back") {
+    exec_sql(file, "UPDATE plans SET case_ref = 5 WHERE id = 1");
+    RecordStore store = RecordStore::open(file.string(), quick_options());
+    const auto p = problems_of(store.verify());
+    CHECK_MESSAGE(p.find("plans row id 1 differs from its audit record (seq") != std::string::npos, p);
+    CHECK_MESSAGE(p.find("case_ref added") != std::string::npos, p);
+  }
+}
+
+TEST_CASE("migration: a row tampered with before the migration is still named after it") {
+  const auto dir = scratch_dir("migrate-pretampered");
+  const fs::path file = load_v1_fixture(dir / "v1.db");
+  exec_sql(file, "UPDATE plans SET imported_at = '2026-11-01T00:00:00.000Z' WHERE id = 1");
+  RecordStore store = RecordStore::open(file.string(), quick_options());
+  REQUIRE(store.schema_version() == 2);
+  const auto p = problems_of(store.verify());
+  CHECK_MESSAGE(p.find("plans row id 1 differs from its audit record") != std::string::npos, p);
+  CHECK_MESSAGE(p.find("imported_at is \"2026-11-01T00:00:00.000Z\"") != std::string::npos, p);
+}
+
+TEST_CASE("migration: a version-1 store whose unused cases table holds rows is refused and left at version 1") {
+  const auto dir = scratch_dir("migrate-cases");
+  const fs::path file = load_v1_fixture(dir / "v1.db");
+  exec_sql(file, "INSERT INTO cases(patient, case_id, case_json, created_at) VALUES(1, 'x', '{}', '2026-11-27T04:35:00.000Z')");
+  CHECK_THROWS_WITH_AS(RecordStore::open(file.string(), quick_options()),
+                       doctest::Contains("cannot migrate to schema version 2: its cases table holds 1 rows"), hdr::Error);
+  CHECK(sql_text(file, "PRAGMA user_version") == "1");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'login_sessions'") == "0");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM cases") == "1");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log") == "16");
 }
 
 // Not run by default: writes the fixture of the current schema version (run once per
