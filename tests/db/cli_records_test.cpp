@@ -165,3 +165,55 @@ TEST_CASE("records import-plan, approve, show --json and verify") {
   check_error(run_hdr(c.dir, "records verify --db '" + (c.dir / "none.db").string() + "'"), "no such record store");
   CHECK_FALSE(fs::exists(c.dir / "none.db"));
 }
+
+TEST_CASE("each records invocation is one login session, ended also when the command fails") {
+  const Clinic c = make_clinic("cli-login", false);
+  const std::string plan_file = (c.dir / "plan.json").string();
+  const auto sessions_of = [&](const std::string& user) {
+    RecordStore store = RecordStore::open(c.db.string(), quick_options());
+    return store.login_sessions(user);
+  };
+  const size_t phil_before = sessions_of("phil").size();  // make_clinic's in-process logins, left open
+  auto r = run_hdr(c.dir, "records import-plan " + c.login("phil") + " --patient-id P1 --plan '" + plan_file + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto phil = sessions_of("phil");
+  REQUIRE(phil.size() == phil_before + 1);
+  CHECK(phil.back().ended_how == LoginEnd::logout);
+  CHECK(phil.back().ended_at.has_value());
+  // The import's audit entry carries that session.
+  const auto sql_int = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(c.db.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    const sqlite3_int64 v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  };
+  CHECK(sql_int("SELECT login_session FROM audit_log WHERE action = 'import_plan'") == phil.back().login_session_id);
+
+  // A refused command ends its session as aborted.
+  check_error(run_hdr(c.dir, "records approve " + c.login("phil") + " --plan-id 99"), "plan id 99 does not exist");
+  phil = sessions_of("phil");
+  REQUIRE(phil.size() == phil_before + 2);
+  CHECK(phil.back().ended_how == LoginEnd::aborted);
+  check_error(run_hdr(c.dir, "records export-dicom " + c.login("phil") + " --plan-id 1 --out '" + (c.dir / "no-such-dir" / "x.dcm").string() + "'"),
+              "x.dcm");
+  CHECK(sessions_of("phil").back().ended_how == LoginEnd::aborted);
+  CHECK(sessions_of("phil").size() == phil_before + 3);
+
+  // A wrong password opens no session and is recorded as a failed login.
+  write_text(c.dir / "wrong.pw", "not-phils\n");
+  check_error(run_hdr(c.dir, "records approve --db '" + c.db.string() + "' --as phil --password-file '" + (c.dir / "wrong.pw").string() +
+                                 "' --plan-id 1"),
+              "authentication failed for user 'phil'");
+  CHECK(sessions_of("phil").size() == phil_before + 3);
+  CHECK(sql_int("SELECT COUNT(*) FROM failed_logins WHERE user_name = 'phil' AND reason = 'wrong password'") == 1);
+  r = run_hdr(c.dir, "records verify --db '" + c.db.string() + "'");
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  RecordStore store = RecordStore::open(c.db.string(), quick_options());
+  CHECK(store.approvals(1).empty());
+  CHECK(store.verify().audit_entries > 0);
+}

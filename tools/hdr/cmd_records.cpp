@@ -2,6 +2,7 @@
 // "Records, approval and delivery"). Thin: the rules live in db/ (RecordStore).
 #include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <string>
 
@@ -41,11 +42,28 @@ struct Session {
   db::Actor actor;
 };
 
-Session login(const Login& l) {
+// Each invocation is one login session: authenticate() opens it (a wrong password is recorded
+// as a failed login), logout() ends it when the body returns, or ends it as "aborted" when the
+// body throws; the body's error is what is reported (with the logout's, should that fail too).
+int with_login(const Login& l, const std::function<int(Session&)>& body) {
   const std::string password = read_password_file(l.password_file);
   db::RecordStore store = db::RecordStore::open(l.db);
   const db::Actor actor = store.authenticate(l.as, password);
-  return Session{std::move(store), actor};
+  Session s{std::move(store), actor};
+  int rc = 0;
+  try {
+    rc = body(s);
+  } catch (const std::exception& e) {
+    try {
+      s.store.logout(s.actor, db::LoginEnd::aborted);
+    } catch (const std::exception& logout_error) {
+      throw Error(std::string(e.what()) + " (and login session " + std::to_string(s.actor.login_session_id) +
+                  " could not be ended: " + logout_error.what() + ")");
+    }
+    throw;
+  }
+  s.store.logout(s.actor);
+  return rc;
 }
 
 void add_records(CLI::App& app) {
@@ -76,11 +94,12 @@ void add_records(CLI::App& app) {
     set_action(sub, [] {
       const db::Role r = db::role_from_string(role);
       const std::string new_password = read_password_file(new_password_file);
-      Session s = login(l);
-      const db::UserInfo u = s.store.add_user(s.actor, user, r, new_password);
-      progress("added user " + u.name + " (" + db::to_string(u.role) + ")");
-      std::cout << u.user_id << "\n";
-      return 0;
+      return with_login(l, [&](Session& s) {
+        const db::UserInfo u = s.store.add_user(s.actor, user, r, new_password);
+        progress("added user " + u.name + " (" + db::to_string(u.role) + ")");
+        std::cout << u.user_id << "\n";
+        return 0;
+      });
     });
   }
   {
@@ -92,11 +111,12 @@ void add_records(CLI::App& app) {
     sub->add_option("--plan", plan_path, "Plan file (hdr-plan/1)")->required();
     set_action(sub, [] {
       const formats::Plan plan = formats::load_plan_file(plan_path);
-      Session s = login(l);
-      const db::Id id = s.store.import_plan(s.actor, patient_id, plan);
-      progress("imported " + plan_path + " for patient " + patient_id + " as plan " + std::to_string(id) + " (not approved)");
-      std::cout << id << "\n";
-      return 0;
+      return with_login(l, [&](Session& s) {
+        const db::Id id = s.store.import_plan(s.actor, patient_id, plan);
+        progress("imported " + plan_path + " for patient " + patient_id + " as plan " + std::to_string(id) + " (not approved)");
+        std::cout << id << "\n";
+        return 0;
+      });
     });
   }
   {
@@ -107,12 +127,13 @@ void add_records(CLI::App& app) {
     sub->add_option("--plan-id", plan_id, "Plan id")->required();
     set_action(sub, [] {
       const db::Id id = parse_plan_id(plan_id);
-      Session s = login(l);
-      const db::Approval a = s.store.approve(s.actor, id);
-      const db::PlanDeliveryStatus st = s.store.plan_delivery_status(id);
-      progress("plan " + std::to_string(id) + " approved by " + a.user + " (" + db::to_string(a.role) + ")" +
-               (st.deliverable() ? "; it has both approvals" : "; it still needs the other role's approval"));
-      return 0;
+      return with_login(l, [&](Session& s) {
+        const db::Approval a = s.store.approve(s.actor, id);
+        const db::PlanDeliveryStatus st = s.store.plan_delivery_status(id);
+        progress("plan " + std::to_string(id) + " approved by " + a.user + " (" + db::to_string(a.role) + ")" +
+                 (st.deliverable() ? "; it has both approvals" : "; it still needs the other role's approval"));
+        return 0;
+      });
     });
   }
   {
@@ -155,14 +176,15 @@ void add_records(CLI::App& app) {
     sub->add_option("--out", out, "Output DICOM file")->required();
     set_action(sub, [] {
       const db::Id id = parse_plan_id(plan_id);
-      Session s = login(l);
-      db::RtPlanExport e;
-      e.plan = s.store.plan(id);
-      e.approvals = s.store.approvals(id);
-      e.exported_by = s.actor.name;
-      db::write_rt_plan_dicom(e, out);
-      progress("wrote plan " + std::to_string(id) + " as DICOM RT Plan " + out);
-      return 0;
+      return with_login(l, [&](Session& s) {
+        db::RtPlanExport e;
+        e.plan = s.store.plan(id);
+        e.approvals = s.store.approvals(id);
+        e.exported_by = s.actor.name;
+        db::write_rt_plan_dicom(e, out);
+        progress("wrote plan " + std::to_string(id) + " as DICOM RT Plan " + out);
+        return 0;
+      });
     });
   }
   {
