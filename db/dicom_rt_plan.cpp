@@ -106,6 +106,26 @@ double step_size_mm(const std::vector<ChannelDwell>& dwells, double plan_step_mm
 // Names as DICOM PN: the user or patient name as the family-name component.
 std::string person_name(const std::string& name) { return name + "^"; }
 
+bool counts(const RtPlanExport& e, const Approval& a) {
+  return a.plan_hash == e.plan.recomputed_hash && e.plan.recomputed_hash == e.plan.content_hash;
+}
+
+// RT Plan Description (ST, at most 1024 characters): the plan, its content hash, and every
+// approval with role, user and UTC time, those not given to the plan's current content marked
+// as not counted, e.g.
+//   "hdr console plan 3, content hash 1f2e...; approved by physician paula at
+//    2026-11-27T09:12:03Z; approved by physicist phil at 2026-11-27T09:14:40Z"
+std::string approvals_description(const RtPlanExport& e) {
+  std::string d = "hdr console plan " + std::to_string(e.plan.plan_id) + ", content hash " + e.plan.content_hash;
+  if (e.approvals.empty()) d += "; no approvals";
+  for (const auto& a : e.approvals)
+    d += std::string("; ") + (counts(e, a) ? "approved" : "approval not counted (given to other content)") + " by " +
+         to_string(a.role) + " " + a.user + " at " + format_iso8601_utc(a.at);
+  require(d.size() <= 1024, "plan id " + std::to_string(e.plan.plan_id) + ": the approvals do not fit RT Plan Description (" +
+                                std::to_string(d.size()) + " > 1024 characters)");
+  return d;
+}
+
 }  // namespace
 
 void write_rt_plan_dicom(const RtPlanExport& e, const std::string& out_path) {
@@ -153,10 +173,8 @@ void write_rt_plan_dicom(const RtPlanExport& e, const std::string& out_path) {
   // RT General Plan.
   put(root, DCM_RTPlanLabel, ("plan " + std::to_string(e.plan.plan_id)).substr(0, 16));
   put(root, DCM_RTPlanName, p.case_id.substr(0, 64));
-  std::string description = "hdr console plan " + std::to_string(e.plan.plan_id) + ", content hash " + e.plan.content_hash;
-  for (const auto& a : e.approvals)
-    description += "; approved by " + a.user + " (" + to_string(a.role) + ") at " + format_iso8601_utc(a.at);
-  put(root, DCM_RTPlanDescription, description);
+  // Both approvers, readable by any DICOM viewer (RT Approval has one Reviewer Name only).
+  put(root, DCM_RTPlanDescription, approvals_description(e));
   put(root, DCM_RTPlanDate, plan_dt.date);
   put(root, DCM_RTPlanTime, plan_dt.time);
   put(root, DCM_RTPlanGeometry, "TREATMENT_DEVICE");
@@ -253,7 +271,7 @@ void write_rt_plan_dicom(const RtPlanExport& e, const std::string& out_path) {
   const Approval* physician = nullptr;
   const Approval* physicist = nullptr;
   for (const auto& a : e.approvals) {
-    if (a.plan_hash != e.plan.recomputed_hash || e.plan.recomputed_hash != e.plan.content_hash) continue;
+    if (!counts(e, a)) continue;
     if (a.role == Role::physician) physician = &a;
     if (a.role == Role::physicist) physicist = &a;
   }

@@ -14,8 +14,11 @@
 //    after the dwell; Channel Total Time = Final Cumulative Time Weight = the channel's total
 //    time, so that  dwell time = ChannelTotalTime · ΔCumulativeTimeWeight / FinalCumulativeTimeWeight;
 //  - RT Approval: APPROVED with the review date/time and reviewer of the approval that
-//    completed it when the plan has both a physician's and a physicist's approval for its
-//    current content, UNAPPROVED otherwise; all approvals are listed in RT Plan Description.
+//    completed it (the later one) when the plan has both a physician's and a physicist's
+//    approval for its current content, UNAPPROVED otherwise. RT Approval holds one reviewer
+//    only, so RT Plan Description lists every approval with role, user and UTC time
+//    ("...; approved by physician paula at 2026-11-27T09:12:03Z; approved by physicist phil
+//    at ..."), an approval given to other content marked as not counted.
 // A channel whose dwells are all 0 s has total time 0 (and final weight 0).
 #include <string>
 #include <vector>

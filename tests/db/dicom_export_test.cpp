@@ -72,6 +72,20 @@ TEST_CASE("export-dicom writes an RT Plan that dciodvfy accepts and pydicom deco
   CHECK(d["timezone_offset"] == "+0000");
   CHECK(d["approval_status"] == "APPROVED");
   CHECK(d["reviewer"] == "phil^");  // the approval that completed it
+  // RT Approval has one reviewer: both approvals, with role and time, are in RT Plan Description.
+  const std::string description = d["plan_description"].get<std::string>();
+  {
+    RecordStore store = RecordStore::open(db.string(), quick_options());
+    const auto approvals = store.approvals(1);
+    REQUIRE(approvals.size() == 2);
+    const std::string last = hdr::format_iso8601_utc(approvals[1].at);  // YYYY-MM-DDTHH:MM:SSZ, phil's
+    CHECK(d["review_date"] == last.substr(0, 4) + last.substr(5, 2) + last.substr(8, 2));
+    for (const auto& a : approvals) {
+      const std::string expected = std::string("approved by ") + to_string(a.role) + " " + a.user + " at " + hdr::format_iso8601_utc(a.at);
+      CHECK_MESSAGE(description.find(expected) != std::string::npos, description << " lacks " << expected);
+    }
+    CHECK(description.find("content hash " + store.plan(1).content_hash) != std::string::npos);
+  }
 
   // Every dwell decodes to the plan's time at the plan's position; one channel per catheter.
   const auto plan = small_plan();
@@ -112,7 +126,9 @@ TEST_CASE("export-dicom of an unapproved plan says UNAPPROVED; bad requests writ
   const fs::path db = store_with_plan(dir, false);
   const fs::path dcm = dir / "plan.dcm";
   REQUIRE(run_hdr(dir, "records export-dicom " + login(dir, db, "paula") + " --plan-id 1 --out '" + dcm.string() + "'").exit_code == 0);
-  CHECK(read_back(dir, dcm)["approval_status"] == "UNAPPROVED");
+  const json unapproved = read_back(dir, dcm);
+  CHECK(unapproved["approval_status"] == "UNAPPROVED");
+  CHECK(unapproved["plan_description"].get<std::string>().find("; no approvals") != std::string::npos);
   const auto v = run_hdr_free(dir, "dciodvfy '" + dcm.string() + "' 2>&1");
   const std::string text = v.out + v.err;
   CHECK_MESSAGE(text.find("Error") == std::string::npos, text);

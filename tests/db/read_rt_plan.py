@@ -40,5 +40,7 @@ print(json.dumps({
     "timezone_offset": ds.TimezoneOffsetFromUTC,
     "approval_status": ds.ApprovalStatus,
     "reviewer": str(ds.get("ReviewerName", "")),
+    "review_date": str(ds.get("ReviewDate", "")),
+    "plan_description": str(ds.get("RTPlanDescription", "")),
     "channels": channels,
 }))
