@@ -49,6 +49,24 @@ inline formats::Plan small_plan(double first_time_s = 3.2) {
   return p;
 }
 
+// The case small_plan() was made from: prostate and urethra contours, two catheters, 15 Gy x 1.
+inline formats::Case small_case(double dose_Gy = 15.0) {
+  formats::Case c;
+  c.id = "case-07";
+  c.source = {"mHDR-v2", 40700.0, std::string("2026-11-27T08:00:00Z")};
+  c.prescription = {dose_Gy, 1};
+  formats::Structure prostate{"prostate", formats::StructureKind::target, {}};
+  formats::Structure urethra{"urethra", formats::StructureKind::organ_at_risk, {}};
+  for (int k = 0; k < 3; ++k) {
+    const double z = 20.0 + 5.0 * k;
+    prostate.slices.push_back({z, {{-15.0, 0.0}, {15.0, 0.0}, {15.0, 25.0}, {-15.0, 25.0}}});
+    urethra.slices.push_back({z, {{-2.0, 12.0}, {2.0, 12.0}, {0.0, 15.0}}});
+  }
+  c.structures = {prostate, urethra};
+  c.catheters = {{1, {{-5.0, 10.0, 20.0}, {-5.0, 10.0, 60.0}}}, {2, {{5.0, 10.0, 20.0}, {5.0, 10.0, 60.0}}}};
+  return c;
+}
+
 struct Team {
   Actor admin, physician, physicist, therapist;
 };

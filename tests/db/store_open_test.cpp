@@ -253,8 +253,40 @@ TEST_CASE("migration: a version-1 store whose unused cases table holds rows is r
   CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log") == "16");
 }
 
+// The version-2 fixture, made by this version's generator below: the current code must open
+// and verify it as it is. It pins version 2's audit hash format (an entry with a login session
+// hashes it) and is the starting point of the next version's migration test.
+TEST_CASE("fixture: a version 2 store (tests/db/data/store_v2.sql) opens and verifies") {
+  const auto dir = scratch_dir("fixture-v2");
+  const fs::path file = dir / "v2.db";
+  const std::string sql = bytes_of(fs::path(HDR_SOURCE_DIR) / "tests/db/data/store_v2.sql");
+  REQUIRE(sql.find("PRAGMA user_version=2;") != std::string::npos);
+  exec_sql(file, sql);
+  const std::string entries = sql_text(file, "SELECT COUNT(*) FROM audit_log");
+  RecordStore store = RecordStore::open(file.string(), quick_options());
+  CHECK(store.schema_version() == 2);
+  const auto report = store.verify();
+  CHECK_MESSAGE(report.ok(), problems_of(report));
+  CHECK(std::to_string(report.audit_entries) == entries);
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log WHERE login_session IS NOT NULL") != "0");
+  CHECK(sql_text(file, "SELECT COUNT(*) FROM failed_logins") == "1");
+  const StoredCase sc = store.case_record(1);
+  REQUIRE(sc.approval.has_value());
+  CHECK(sc.approval->user == "paula");
+  CHECK(sc.recomputed_hash == sc.content_hash);
+  CHECK(store.plan(2).case_ref == Id{1});
+  CHECK(store.plan_delivery_status(1).deliverable());
+  for (const char* user : {"alice", "paula", "phil", "tom"})
+    for (const auto& s : store.login_sessions(user)) CHECK(s.ended_how == LoginEnd::logout);
+  // And it takes new writes.
+  const Actor paula = store.authenticate("paula", "paula-pw");
+  store.approve(paula, 2);
+  CHECK(store.verify().ok());
+}
+
 // Not run by default: writes the fixture of the current schema version (run once per
-// version, then commit it as tests/db/data/store_v<N>.sql).
+// version, dump it with `sqlite3 FILE .dump`, add the application_id and user_version pragmas
+// at the top, and commit it as tests/db/data/store_v<N>.sql).
 TEST_CASE("generate the schema fixture" * doctest::skip()) {
   const auto dir = scratch_dir("fixture");
   const fs::path file = dir / "fixture.db";
@@ -274,6 +306,14 @@ TEST_CASE("generate the schema fixture" * doctest::skip()) {
                                                                 plan.dwells[static_cast<size_t>(i)].time_s, plan.dwells[static_cast<size_t>(i)].time_s});
     store.add_interruption(t.therapist, s, t0, "door opened");
     store.set_session_status(t.therapist, s, SessionStatus::interrupted, t0);
+    // Version 2: a failed login, a case approved by the physician, a plan made from it, and
+    // every login session ended.
+    CHECK_THROWS_AS(store.authenticate("tom", "not-toms"), hdr::Error);
+    const Id case_ref = store.store_case(t.physician, "P1", small_case());
+    store.approve_case(t.physician, case_ref);
+    store.import_plan(t.physician, "P1", plan, case_ref);
+    for (const Actor* a : {&t.admin, &t.physician, &t.physicist, &t.therapist}) store.logout(*a);
+    REQUIRE(store.verify().ok());
   }
   MESSAGE("fixture written to " << file.string());
 }
