@@ -32,6 +32,56 @@ struct NeedleAtZ {
   double x, y;
 };
 
+// SimulationOptions::NeedleLayout::clinical: template holes (5 mm pitch) whose mid-gland
+// position lies >= 2 mm inside the capsule, >= 7 mm from the urethra and >= 3 mm above the
+// rectal wall; `count` of them picked one by one, each the farthest from those already picked
+// plus a bias towards the periphery (dose to the capsule, not the urethra), as the phantom
+// planning cases do (tools/phantom/phantom_case.cpp).
+std::vector<std::array<double, 2>> clinical_holes(const TrusAnatomy& a, size_t count) {
+  constexpr double kInside_mm = 2.0, kUrethraClearance_mm = 7.0, kRectumClearance_mm = 3.0;
+  constexpr double kPeripheryBias_mm = 2.0;  // score = distance to the picked holes (mm) + bias * rho / R
+  const double zm = 0.5 * (a.z_apex_mm + a.z_base_mm);
+  const double scale = a.prostate_scale(zm).value_or(1.0);
+  const double cy = a.prostate_centre_y(zm);
+  const auto uc = a.urethra_centre(zm);
+  struct Hole {
+    double x, y, periphery;
+  };
+  std::vector<Hole> holes;
+  for (int i = -8; i <= 8; ++i)
+    for (int j = 0; j <= 14; ++j) {
+      const double x = 5.0 * i, y = 5.0 * j;
+      const double dx = x - a.cx_mm, dy = y - cy;
+      const double rho = std::hypot(dx, dy), r = a.prostate_radius(std::atan2(dy, dx), scale);
+      if (r - rho < kInside_mm) continue;
+      if (std::hypot(x - uc[0], y - uc[1]) < kUrethraClearance_mm) continue;
+      if (y < a.probe_radius_mm + a.rectal_wall_mm + kRectumClearance_mm) continue;
+      holes.push_back({x, y, rho / r});
+    }
+  std::vector<std::array<double, 2>> picked;
+  std::vector<bool> used(holes.size(), false);
+  while (picked.size() < std::min(count, holes.size())) {
+    double best = -1.0;
+    size_t best_i = 0;
+    for (size_t i = 0; i < holes.size(); ++i) {
+      if (used[i]) continue;
+      double d_min = 0.0;
+      if (!picked.empty()) {
+        d_min = 1e9;
+        for (const auto& p : picked) d_min = std::min(d_min, std::hypot(holes[i].x - p[0], holes[i].y - p[1]));
+      }
+      const double score = d_min + kPeripheryBias_mm * holes[i].periphery;
+      if (score > best + 1e-9) {
+        best = score;
+        best_i = i;
+      }
+    }
+    used[best_i] = true;
+    picked.push_back({holes[best_i].x, holes[best_i].y});
+  }
+  return picked;
+}
+
 }  // namespace
 
 bool SimulationOptions::validate(std::string* error) const {
@@ -162,7 +212,9 @@ TrusAnatomy random_anatomy(std::uint64_t seed, const SimulationOptions& options)
       if (y < a.probe_radius_mm + a.rectal_wall_mm + 3.0) continue;
       holes.push_back({x, y});
     }
-  std::shuffle(holes.begin(), holes.end(), rng);
+  const bool clinical = options.needle_layout == SimulationOptions::NeedleLayout::clinical;
+  if (clinical) holes = clinical_holes(a, static_cast<size_t>(options.needle_count));
+  else std::shuffle(holes.begin(), holes.end(), rng);
   const size_t n_needles = std::min(holes.size(), static_cast<size_t>(options.needle_count));
   for (size_t k = 0; k < n_needles; ++k) {
     SimNeedle n;
@@ -171,7 +223,8 @@ TrusAnatomy random_anatomy(std::uint64_t seed, const SimulationOptions& options)
     n.slope_x = uniform(rng, -0.02, 0.02);
     n.slope_y = uniform(rng, -0.02, 0.02);
     n.z_entry_mm = a.z_apex_mm - 25.0;
-    n.z_tip_mm = a.z_base_mm + uniform(rng, -8.0, 1.0);
+    // A clinician advances every needle to the base; random needles may stop short of it.
+    n.z_tip_mm = a.z_base_mm + (clinical ? uniform(rng, 0.0, 2.0) : uniform(rng, -8.0, 1.0));
     a.needles.push_back(n);
   }
   return a;

@@ -84,7 +84,14 @@ struct TrusAnatomy {
 };
 
 struct SimulationOptions {
-  int needle_count = 0;                      // needles placed on the 5 mm template
+  // How the needles sit on the template. `random_holes`: holes drawn at random well inside the
+  // mid-gland (the imaging tests' sweeps). `clinical`: the implant a clinician plans for HDR
+  // monotherapy/boost: holes spread by farthest-point selection with a peripheral bias over the
+  // gland (>= 2 mm inside the capsule, >= 7 mm from the urethra, clear of the rectal wall),
+  // tips advanced to the base (0..2 mm beyond it), so that a plan can meet the protocol.
+  enum class NeedleLayout { random_holes, clinical };
+  int needle_count = 0;                      // needles placed on the 5 mm template (at most the holes that qualify)
+  NeedleLayout needle_layout = NeedleLayout::random_holes;
   std::optional<double> frame_spacing_mm;    // default: drawn from the seed (2..5 mm)
   std::optional<int> frame_count;            // default: apex-1 frame .. base+1 frame
   std::optional<double> pixel_spacing_mm;    // default: drawn from the seed (0.2..0.3 mm)
