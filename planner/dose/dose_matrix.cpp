@@ -2,8 +2,13 @@
 
 #include <cmath>
 
+#include <map>
+#include <memory>
+
 #include "planner/common/error.hpp"
+#include "planner/dose/dwell_runs.hpp"
 #include "planner/dose/parallel.hpp"
+#include "planner/dose/run_eval.hpp"
 #include "planner/dose/tg43.hpp"
 
 namespace hdr::dose {
@@ -25,6 +30,39 @@ void fill_column(const Tg43Kernel& kernel, const PointSet& points, const DwellGe
   kernel.eval_points(points.x_mm, points.y_mm, points.z_mm, pos, dir, scale, col);
 }
 
+// How a dwell list is evaluated: runs through their tables (one table per step, shared), the
+// rest through the closed-form kernel. Without AVX2+FMA every dwell is a single.
+struct EvaluationPlan {
+  DwellRuns split;
+  std::map<int, std::shared_ptr<const RunTable>> tables;  // by stride (nodes)
+
+  EvaluationPlan(const Tg43Kernel& kernel, std::span<const DwellGeometry> dwells) {
+    if (run_path_available()) {
+      split = find_dwell_runs(dwells);
+    } else {
+      for (size_t j = 0; j < dwells.size(); ++j) split.singles.push_back(static_cast<int>(j));
+    }
+    for (const auto& r : split.runs)
+      if (!tables.count(r.stride_nodes)) tables[r.stride_nodes] = run_table_for(kernel, r.stride_nodes);
+  }
+  const RunTable& table(const DwellRun& r) const { return *tables.at(r.stride_nodes); }
+};
+
+// Fills the columns of work item `item` (runs first, then singles).
+void fill_item(const Tg43Kernel& kernel, const EvaluationPlan& plan, size_t item, const PointSet& points,
+               std::span<const DwellGeometry> dwells, float scale, DoseRateMatrix& a, const uint8_t* write_dwell,
+               ClosedFormQueue& queue) {
+  const size_t ld = static_cast<size_t>(a.rows());
+  if (item < plan.split.runs.size()) {
+    const DwellRun& run = plan.split.runs[item];
+    run_fill_columns(plan.table(run), run, points.x_mm, points.y_mm, points.z_mm, scale, a.data(), ld, write_dwell,
+                     queue);
+    return;
+  }
+  const int j = plan.split.singles[item - plan.split.runs.size()];
+  if (write_dwell == nullptr || write_dwell[j]) fill_column(kernel, points, dwells[static_cast<size_t>(j)], scale, a.col(j).data());
+}
+
 }  // namespace
 
 DoseRateMatrix build_dose_rate_matrix(const Tg43Kernel& kernel, const PointSet& points,
@@ -33,9 +71,14 @@ DoseRateMatrix build_dose_rate_matrix(const Tg43Kernel& kernel, const PointSet& 
   DoseRateMatrix a(static_cast<Eigen::Index>(points.size()), static_cast<Eigen::Index>(dwells.size()));
   const float scale = static_cast<float>(gy_per_s_factor(sk_U));
   for (const auto& d : dwells) check_dwell(d);
-  // Columns are independent; ~4 columns per thread minimum keeps small jobs single-threaded.
-  parallel_for_chunks(dwells.size(), threads, points.size() < 2000 ? 64 : 4, [&](size_t b, size_t e) {
-    for (size_t j = b; j < e; ++j) fill_column(kernel, points, dwells[j], scale, a.col(static_cast<Eigen::Index>(j)).data());
+  if (points.size() == 0 || dwells.empty()) return a;
+  const EvaluationPlan plan(kernel, dwells);
+  // Columns are independent: threads take whole runs (and single columns). A run is ~8-15
+  // columns, so 1 item per thread already pays for a thread on big jobs; small jobs stay inline.
+  const size_t items = plan.split.runs.size() + plan.split.singles.size();
+  parallel_for_chunks(items, threads, points.size() * dwells.size() < 200000 ? items : 1, [&](size_t b, size_t e) {
+    ClosedFormQueue queue(kernel, /*accumulate=*/false);
+    for (size_t item = b; item < e; ++item) fill_item(kernel, plan, item, points, dwells, scale, a, nullptr, queue);
   });
   return a;
 }
@@ -47,10 +90,26 @@ void update_dose_rate_columns(const Tg43Kernel& kernel, const PointSet& points, 
                  matrix.cols() == static_cast<Eigen::Index>(dwells.size()),
              "matrix shape must match points x dwells");
   const float scale = static_cast<float>(gy_per_s_factor(sk_U));
+  std::vector<uint8_t> write(dwells.size(), 0);
   for (int j : columns) {
     HDR_ASSERT(j >= 0 && j < matrix.cols(), "column index out of range");
     check_dwell(dwells[static_cast<size_t>(j)]);
-    fill_column(kernel, points, dwells[static_cast<size_t>(j)], scale, matrix.col(j).data());
+    write[static_cast<size_t>(j)] = 1;
+  }
+  if (points.size() == 0 || columns.empty()) return;
+  // The same runs as a full rebuild (found over every dwell), writing only the given columns,
+  // so an update is bit-identical to a rebuild.
+  const EvaluationPlan plan(kernel, dwells);
+  ClosedFormQueue queue(kernel, /*accumulate=*/false);
+  for (size_t item = 0; item < plan.split.runs.size() + plan.split.singles.size(); ++item) {
+    bool touched = false;
+    if (item < plan.split.runs.size()) {
+      const DwellRun& r = plan.split.runs[item];
+      for (int l = 0; l < r.count; ++l) touched = touched || write[static_cast<size_t>(r.dwell(l))] != 0;
+    } else {
+      touched = write[static_cast<size_t>(plan.split.singles[item - plan.split.runs.size()])] != 0;
+    }
+    if (touched) fill_item(kernel, plan, item, points, dwells, scale, matrix, write.data(), queue);
   }
 }
 
@@ -65,10 +124,26 @@ std::vector<float> compute_point_doses(const Tg43Kernel& kernel, const PointSet&
   }
   std::vector<float> dose(points.size(), 0.0f);
   const double k = gy_per_s_factor(sk_U);
+  const EvaluationPlan plan(kernel, dwells);
+  std::vector<WeightedRun> weighted;
+  for (const auto& r : plan.split.runs) {
+    WeightedRun w{&r, &plan.table(r), std::vector<float>(static_cast<size_t>((r.count + 7) / 8 * 8), 0.0f)};
+    bool any = false;
+    for (int l = 0; l < r.count; ++l) {
+      w.lane_weight[static_cast<size_t>(l)] = static_cast<float>(k * times_s[static_cast<size_t>(r.dwell(l))]);
+      any = any || times_s[static_cast<size_t>(r.dwell(l))] != 0;
+    }
+    if (any) weighted.push_back(std::move(w));
+  }
   parallel_for_chunks(points.size(), threads, 4096, [&](size_t b, size_t e) {
     const std::span<const float> xs(points.x_mm.data() + b, e - b), ys(points.y_mm.data() + b, e - b),
         zs(points.z_mm.data() + b, e - b);
-    for (size_t j = 0; j < dwells.size(); ++j) {
+    if (!weighted.empty()) {
+      ClosedFormQueue queue(kernel, /*accumulate=*/true);
+      run_accumulate_doses(weighted, points.x_mm, points.y_mm, points.z_mm, b, e, dose.data(), queue);
+    }
+    for (int jj : plan.split.singles) {
+      const size_t j = static_cast<size_t>(jj);
       if (times_s[j] == 0) continue;
       const auto& d = dwells[j];
       const float pos[3] = {static_cast<float>(d.position_mm.x()), static_cast<float>(d.position_mm.y()),

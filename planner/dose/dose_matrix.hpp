@@ -5,6 +5,15 @@
 //   A(i, j) = dose rate at point i from the source at dwell j, in Gy per second of dwell time
 //           = S_K · Ḋ(p_i; dwell j)/S_K [cGy h⁻¹ U⁻¹] / (100 · 3600)
 // so that dose_Gy = A · t_s. Each dwell carries its own position and axis direction.
+//
+// Evaluation: consecutive dwells on one straight catheter with equal steps (a multiple of
+// 0.1 mm) form runs (dwell_runs.hpp) evaluated through the run table (run_table.hpp, 8
+// dwells per vector step, no gathers); every other dwell, and every (point, dwell) pair within
+// 0.5 cm of the source, within 12° of its axis or outside the table, goes through the
+// closed-form kernel (kernel.hpp). Both meet the same contract (< 0.1 % against the direct
+// formalism for r >= 0.25 cm). Without AVX2+FMA every dwell takes the closed-form path.
+// Results are deterministic: the same for any thread count, and a column update equals a
+// rebuild bit for bit.
 #include <Eigen/Core>
 #include <span>
 #include <vector>

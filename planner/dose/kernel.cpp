@@ -5,6 +5,7 @@
 
 #include "planner/common/error.hpp"
 #include "planner/dose/kernel_loop.hpp"
+#include "planner/dose/run_table.hpp"
 #include "planner/dose/tg43.hpp"
 
 namespace hdr::dose {
@@ -68,9 +69,26 @@ Tg43Kernel::Tg43Kernel(const SourceModel& source)
       table_.q[static_cast<size_t>(ir) * n_theta + it] = static_cast<float>(q);
     }
   }
+  // FNV-1a over the id, L and the table bytes.
+  uint64_t h = 1469598103934665603ull;
+  const auto mix = [&h](const void* data, size_t n) {
+    const auto* b = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  mix(source.id.data(), source.id.size());
+  mix(&L_cm_, sizeof L_cm_);
+  mix(table_.q.data(), table_.q.size() * sizeof(float));
+  fingerprint_ = h;
 }
 
 float Tg43Kernel::eval(float z_cm, float y_cm) const {
+  if (run_grid::needs_closed_form(z_cm, y_cm)) return eval_closed_form(z_cm, y_cm);
+  // Any stride holds the same node values; 25 nodes (2.5 mm) is the planner's usual step, so
+  // this usually shares the planner's table.
+  return run_table_for(*this, 25)->dose_rate_per_U(z_cm, y_cm);
+}
+
+float Tg43Kernel::eval_closed_form(float z_cm, float y_cm) const {
   // One point: a dwell at the origin with its tip along +z, i.e. direction (0,0,-1).
   const float x = 0, y = y_cm * 10.0f, z = z_cm * 10.0f;
   const float pos[3] = {0, 0, 0};

@@ -10,9 +10,12 @@
 // of the active source is not interpolated. θ and β come from a polynomial atan
 // (|error| < 1.1e-5 rad) so the loop vectorises.
 // Stated accuracy (tested): |kernel − direct| / direct < 0.1 % for 0.25 ≤ r ≤ 15 cm.
+// This closed-form path serves single dwells and the pairs the run table may not
+// (run_table.hpp); dwells on straight catheters go through the run table (dose_matrix.cpp).
 // The fast path never returns NaN: inside the active core G_L is bounded by taking the
 // distance from the axis as at least 0.005 cm (dose points never sit inside a source; the
 // direct path reports NaN there).
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -26,8 +29,16 @@ class Tg43Kernel {
 
   const SourceModel& source() const { return *source_; }
 
-  // Dose rate per unit S_K (cGy h⁻¹ U⁻¹) at (along z, away y) in cm; y ≥ 0.
+  // Dose rate per unit S_K (cGy h⁻¹ U⁻¹) at (along z, away y) in cm; y ≥ 0, as the planner's
+  // builders compute it: from the run table (run_table.hpp) where it meets the accuracy
+  // contract, from the closed form (eval_closed_form) elsewhere.
   float eval(float z_cm, float y_cm) const;
+  // The closed-form path alone (exact G_L, bilinear T(r, θ)).
+  float eval_closed_form(float z_cm, float y_cm) const;
+
+  // Identifies the tabulated data (source id, L, every table value): the key of the
+  // process-wide run-table cache.
+  uint64_t fingerprint() const { return fingerprint_; }
 
   // Batch form, the hot loop: for points p_i (mm) and one dwell at `pos_mm` with unit axis
   // `dir` pointing from the source tip towards the cable (the catheter tangent tip -> entry),
@@ -52,6 +63,7 @@ class Tg43Kernel {
   const SourceModel* source_;
   float L_cm_;
   Table table_;
+  uint64_t fingerprint_ = 0;
 };
 
 // r (cm) -> fractional row index of the kernel table, and its inverse.
