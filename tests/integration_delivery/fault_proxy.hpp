@@ -123,6 +123,8 @@ class FaultProxy {
         fds.push_back({p.server, POLLIN, 0});
       }
       ::poll(fds.data(), fds.size(), 5);
+      // A pair accepted below has no pollfd in this round: only the polled ones are read.
+      const std::size_t polled = pairs_.size();
       if (fds[0].revents & POLLIN) {
         const int c = ::accept(listen_fd_, nullptr, nullptr);
         if (c >= 0) {
@@ -138,7 +140,7 @@ class FaultProxy {
         }
       }
       char buf[8192];
-      for (std::size_t i = 0; i < pairs_.size(); ++i) {
+      for (std::size_t i = 0; i < polled; ++i) {
         auto& p = pairs_[i];
         const short rc = fds[1 + 2 * i].revents, rs = fds[2 + 2 * i].revents;
         if (rc & (POLLIN | POLLHUP | POLLERR)) {
