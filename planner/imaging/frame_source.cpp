@@ -1,5 +1,6 @@
 #include "planner/imaging/frame_source.hpp"
 
+#include <cctype>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <sstream>
@@ -47,13 +48,24 @@ GrayImage apply_calibration(const GrayImage& grabbed, const GrabberCalibration& 
 
 namespace {
 
+// The OpenCV backend named explicitly per kind of URI: CAP_ANY would probe every backend in
+// turn (GStreamer, camera SDKs), which is slow, prints their warnings and leaks in them.
+int backend_for(const std::string& uri) {
+  if (uri.rfind("/dev/video", 0) == 0) return cv::CAP_V4L2;      // frame grabber
+  if (uri.find("://") != std::string::npos) return cv::CAP_FFMPEG;  // rtsp/http/udp stream
+  const auto dot = uri.rfind('.');
+  std::string ext = dot == std::string::npos ? "" : uri.substr(dot + 1);
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool still = ext == "png" || ext == "jpg" || ext == "jpeg" || ext == "bmp" || ext == "tif" || ext == "tiff" || ext == "pgm";
+  return still ? cv::CAP_IMAGES : cv::CAP_FFMPEG;                // image sequence | video file
+}
+
 class VideoSource final : public FrameSource {
  public:
   VideoSource(const std::string& uri, const GrabberCalibration& cal) : uri_(uri), cal_(cal) {
     std::string why;
     require(cal.validate(&why), why);
-    const bool is_device = uri.rfind("/dev/video", 0) == 0;
-    const bool ok = is_device ? cap_.open(uri, cv::CAP_V4L2) : cap_.open(uri);
+    const bool ok = cap_.open(uri, backend_for(uri));
     require(ok && cap_.isOpened(), uri + ": cannot open as a video device, file, image sequence or stream");
   }
   std::optional<Frame> next_frame() override {

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <opencv2/videoio.hpp>
+
 #include <filesystem>
 #include <functional>
 
@@ -105,4 +107,31 @@ TEST_CASE("frame sources: image sequence through VideoCapture, recorded folder")
   CHECK(n == 3);
   CHECK_THROWS_AS(open_video_source((dir / "nothing_%03d.png").string(), c), hdr::Error);
   fs::remove_all(dir);
+}
+
+TEST_CASE("frame sources: a video file through VideoCapture (FFmpeg backend)") {
+  const fs::path path = fs::temp_directory_path() / ("hdr_vid_" + std::to_string(::getpid()) + ".avi");
+  {
+    cv::VideoWriter w(path.string(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10.0, cv::Size(64, 48));
+    REQUIRE(w.isOpened());
+    for (int k = 0; k < 5; ++k) w.write(cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(40.0 * (k + 1))));
+  }
+  GrabberCalibration c;
+  c.preset = "avi";
+  c.spacing_mm = {0.2, 0.2};
+  c.probe_px = {32, 47};
+  auto video = open_video_source(path.string(), c);
+  int n = 0;
+  double last_t = -1.0;
+  while (auto f = video->next_frame()) {
+    CHECK(f->image.width == 64);
+    CHECK(f->image.height == 48);
+    CHECK(std::abs(int(f->image.at(10, 10)) - 40 * (n + 1)) <= 4);  // MJPEG is lossy
+    CHECK(f->timestamp_s > last_t);
+    last_t = f->timestamp_s;
+    ++n;
+  }
+  CHECK(n == 5);
+  fs::remove(path);
+  CHECK_THROWS_AS(open_video_source(path.string(), c), hdr::Error);  // gone: one clear error
 }
