@@ -2,14 +2,17 @@
 // per second per core on the fast path; a 20 000-point x 300-dwell dose-rate matrix <= 10 ms;
 // a 1 mm dose grid over a 60 mm cube from 300 dwells <= 75 ms.
 //
-// evals_per_s_per_core counts (point, dwell) pairs per second of the process's CPU time, so it
-// is per core also for the 2-thread runs. The fast path as the planner uses it is the run
+// evals_per_s_per_core counts (point, dwell) pairs per second of the process's CPU time (all
+// threads), so it is per core also for the 2-thread runs; cpu_ms_per_iter is that CPU time.
+// On a shared machine the wall times (Time) stretch with the load: report `uptime` with them. The fast path as the planner uses it is the run
 // table (run_table.hpp) inside the matrix and grid builders; the closed-form kernel
 // (kernel.hpp) serves single dwells and the pairs near a source or its axis.
 // Points: the planner samples structures one point per cell in cell order
 // (anatomy/sampling.hpp), so the main matrix benchmark uses jittered grid points in that
 // order; "RandomOrder" shuffles them (no memory locality: the worst case for the table).
 #include <benchmark/benchmark.h>
+
+#include <time.h>
 
 #include <algorithm>
 #include <random>
@@ -56,9 +59,22 @@ std::vector<DwellGeometry> implant_dwells(size_t n) {
   return d;
 }
 
-void set_rate(benchmark::State& state, double pairs_per_iteration) {
-  state.counters["evals_per_s_per_core"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * pairs_per_iteration, benchmark::Counter::kIsRate);
+// CPU time of the whole process (every thread), in seconds.
+double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Runs the timed loop and reports (point, dwell) pairs per second of CPU time summed over all
+// threads: the per-core rate, comparable between the 1- and 2-thread runs.
+template <typename Body>
+void run_counting(benchmark::State& state, double pairs_per_iteration, Body&& body) {
+  const double cpu0 = process_cpu_s();
+  for (auto _ : state) body();
+  const double cpu_s = process_cpu_s() - cpu0;
+  state.counters["evals_per_s_per_core"] = static_cast<double>(state.iterations()) * pairs_per_iteration / cpu_s;
+  state.counters["cpu_ms_per_iter"] = 1e3 * cpu_s / static_cast<double>(state.iterations());
 }
 
 // The closed-form kernel, one dwell at a time (what single dwells and near pairs use).
@@ -66,11 +82,10 @@ void BM_ClosedForm_SingleDwell(benchmark::State& state) {
   const PointSet p = cell_points(20000, 30, 1, false);
   std::vector<float> out(p.size());
   const float pos[3] = {1, 2, 3}, dir[3] = {0, 0, 1};
-  for (auto _ : state) {
+  run_counting(state, static_cast<double>(p.size()), [&] {
     kern().eval_points(p.x_mm, p.y_mm, p.z_mm, pos, dir, 1.0f, out.data());
     benchmark::DoNotOptimize(out.data());
-  }
-  set_rate(state, static_cast<double>(p.size()));
+  });
 }
 BENCHMARK(BM_ClosedForm_SingleDwell);
 
@@ -78,11 +93,10 @@ BENCHMARK(BM_ClosedForm_SingleDwell);
 void BM_RunTable_OneNeedle(benchmark::State& state) {
   const PointSet p = cell_points(20000, 30, 1, false);
   const auto d = implant_dwells(15);
-  for (auto _ : state) {
+  run_counting(state, static_cast<double>(p.size() * d.size()), [&] {
     auto a = build_dose_rate_matrix(kern(), p, d, 40700.0, 1);
     benchmark::DoNotOptimize(a.data());
-  }
-  set_rate(state, static_cast<double>(p.size() * d.size()));
+  });
 }
 BENCHMARK(BM_RunTable_OneNeedle)->Unit(benchmark::kMicrosecond);
 
@@ -95,22 +109,20 @@ void BM_DirectPath(benchmark::State& state) {
     y[i] = u(rng);
   }
   double acc = 0;
-  for (auto _ : state) {
+  run_counting(state, static_cast<double>(z.size()), [&] {
     for (size_t i = 0; i < z.size(); ++i) acc += dose_rate_per_U(src(), z[i], y[i]);
     benchmark::DoNotOptimize(acc);
-  }
-  set_rate(state, static_cast<double>(z.size()));
+  });
 }
 BENCHMARK(BM_DirectPath);
 
 void matrix_bench(benchmark::State& state, bool shuffle) {
   const PointSet p = cell_points(20000, 30, 3, shuffle);
   const auto d = implant_dwells(300);
-  for (auto _ : state) {
+  run_counting(state, static_cast<double>(p.size() * d.size()), [&] {
     auto a = build_dose_rate_matrix(kern(), p, d, 40700.0, static_cast<int>(state.range(0)));
     benchmark::DoNotOptimize(a.data());
-  }
-  set_rate(state, static_cast<double>(p.size() * d.size()));
+  });
 }
 void BM_DoseRateMatrix_20000x300(benchmark::State& state) { matrix_bench(state, false); }
 void BM_DoseRateMatrix_20000x300_RandomOrder(benchmark::State& state) { matrix_bench(state, true); }
@@ -124,11 +136,10 @@ void BM_DoseGrid_60mm_1mm_300dwells(benchmark::State& state) {
   g.dims = Eigen::Vector3i(61, 61, 61);
   const auto d = implant_dwells(300);
   std::vector<double> t(d.size(), 5.0);
-  for (auto _ : state) {
+  run_counting(state, static_cast<double>(g.voxel_count() * d.size()), [&] {
     auto grid = compute_dose_grid(kern(), g, d, t, 40700.0, static_cast<int>(state.range(0)));
     benchmark::DoNotOptimize(grid.dose_Gy.data());
-  }
-  set_rate(state, static_cast<double>(g.voxel_count() * d.size()));
+  });
 }
 BENCHMARK(BM_DoseGrid_60mm_1mm_300dwells)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
