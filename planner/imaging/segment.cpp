@@ -41,48 +41,68 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
     const Frame& f = sweep.frames[idx];
     WorkingGrid g = make_working_grid(f.image, o.working_mm);
     cv::Mat nz = g.img > 0.5f;
-    // Specular reflectors (needles and their reverberation tails, catheter walls,
-    // calcifications) are the brightest few percent of a frame: leave them out of the working
-    // grid's averages (normalised convolution) so that they cannot pose as tissue contrast.
+    // Specular reflectors (needles and their reverberation tails, calcifications) found as
+    // compact echoes far above their local surroundings — not simply the brightest pixels, which
+    // in a hyperechoic gland are the gland itself — are left out of the working grid's averages
+    // (normalised convolution) so that they cannot pose as tissue contrast.
     {
       const cv::Mat full = view_of(f.image);
-      int hist[256] = {0};
-      long total = 0;
-      for (int r = 0; r < full.rows; r += 2)
-        for (int c = 0; c < full.cols; c += 2) {
-          const std::uint8_t v = full.at<std::uint8_t>(r, c);
-          if (v > 0) {
-            ++hist[v];
-            ++total;
-          }
-        }
-      int thr = 255;
-      long acc = 0;
-      for (int v = 255; v > 0; --v) {
-        acc += hist[v];
-        if (static_cast<double>(acc) > 0.04 * static_cast<double>(total)) {
-          thr = v;
-          break;
-        }
-      }
-      cv::Mat bright = full >= thr;
-      cv::dilate(bright, bright, cv::Mat(), cv::Point(-1, -1), 2);
-      // Needle-like echoes and their reverberation tails, behind them along the beam.
+      cv::Mat spec = cv::Mat::zeros(full.size(), CV_8U);
+      // Needle-like echoes and their reverberation tails, behind them along the beam. A tail's
+      // length is measured: it runs on while the beam behind the echo stays brighter than the
+      // tissue beside it at the same depth.
+      cv::Mat fs;
+      full.convertTo(fs, CV_32F);
+      cv::GaussianBlur(fs, fs, cv::Size(0, 0), 0.4 / f.image.spacing_mm[0], 0.4 / f.image.spacing_mm[1]);
+      auto at = [&](double x, double y, float* v) {
+        const double c = f.image.col_of_x(x), r = f.image.row_of_y(y);
+        if (c < 0 || r < 0 || c > fs.cols - 2 || r > fs.rows - 2) return false;
+        *v = WorkingGrid::sample_mat(fs, c, r);
+        return true;
+      };
       for (const Echo& e : find_echoes(f.image)) {
         if (e.width_mm > 8.0) continue;
         const double rr = std::hypot(e.x_mm, e.y_mm);
         const double ux = e.x_mm / rr, uy = e.y_mm / rr;
         const double half_w = 0.5 * e.width_mm + 0.8;
-        const double len = std::max(e.length_mm, 4.0) + 2.0;
+        double len = std::max(e.length_mm, 2.0);
+        {
+          int below = 0;
+          double last_above = len;
+          for (double d = 0.5; d <= 15.0; d += 0.25) {
+            float v = 0;
+            double on_sum = 0, side_sum = 0;
+            int n_on = 0, n_side = 0;
+            for (double w : {-0.4, 0.0, 0.4})
+              if (at(e.x_mm + d * ux - w * uy, e.y_mm + d * uy + w * ux, &v)) {
+                on_sum += static_cast<double>(v);
+                ++n_on;
+              }
+            for (double w : {-(half_w + 1.5), -(half_w + 2.5), half_w + 1.5, half_w + 2.5})
+              if (at(e.x_mm + d * ux - w * uy, e.y_mm + d * uy + w * ux, &v)) {
+                side_sum += static_cast<double>(v);
+                ++n_side;
+              }
+            if (n_on == 0 || n_side == 0) break;
+            if (on_sum / n_on > side_sum / n_side) {
+              below = 0;
+              last_above = std::max(last_above, d);
+            } else if (++below >= 4) {
+              break;  // 1 mm no brighter than beside it: the tail has ended
+            }
+          }
+          len = last_above;
+        }
+        len += 1.0;
         std::vector<cv::Point> quad;
         for (const auto& [a, w] : std::initializer_list<std::pair<double, double>>{{-1.5, -half_w}, {-1.5, half_w}, {len, half_w}, {len, -half_w}}) {
           const double x = e.x_mm + a * ux - w * uy, y = e.y_mm + a * uy + w * ux;
           quad.emplace_back(static_cast<int>(std::lround(f.image.col_of_x(x))), static_cast<int>(std::lround(f.image.row_of_y(y))));
         }
-        cv::fillConvexPoly(bright, quad, cv::Scalar(255));
+        cv::fillConvexPoly(spec, quad, cv::Scalar(255));
       }
       cv::Mat valid, num;
-      cv::bitwise_not(bright, valid);
+      cv::bitwise_not(spec, valid);
       valid.convertTo(valid, CV_32F, 1.0 / 255.0);
       full.convertTo(num, CV_32F);
       num = num.mul(valid);
@@ -92,8 +112,17 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
       const double sg = 1.0 / o.working_mm;
       cv::GaussianBlur(num_w, num_w, cv::Size(0, 0), sg);
       cv::GaussianBlur(den_w, den_w, cv::Size(0, 0), sg);
+      // Where the left-out region is wider than the kernel, fill from a wider neighbourhood.
+      cv::Mat num_l, den_l, fine, wide;
+      cv::GaussianBlur(num_w, num_l, cv::Size(0, 0), 3.0 * sg);
+      cv::GaussianBlur(den_w, den_l, cv::Size(0, 0), 3.0 * sg);
+      cv::max(den_l, 1e-3, den_l);
+      cv::divide(num_l, den_l, wide);
+      cv::Mat wgt;
+      cv::min(den_w * 2.0, 1.0, wgt);
       cv::max(den_w, 1e-3, den_w);
-      cv::divide(num_w, den_w, g.img);
+      cv::divide(num_w, den_w, fine);
+      g.img = fine.mul(wgt) + wide.mul(1.0 - wgt);
     }
     if (p.imaged.empty()) p.imaged = nz;
     else cv::bitwise_or(p.imaged, nz, p.imaged);
@@ -277,9 +306,10 @@ Circle initial_circle(const Prepared& p, double rectum_r) {
 }
 
 // Closed contour by dynamic programming over polar rays about (cx, cy). Returns radii.
-std::vector<double> polar_dp(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& prior,
+std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy, const std::vector<double>& prior,
                              double prior_weight, double r_lo, double r_hi, int sign, double rectum_r,
-                             double fluid_below = -std::numeric_limits<double>::infinity()) {
+                             double fluid_below = -std::numeric_limits<double>::infinity(), const std::vector<double>* cap = nullptr) {
+  const WorkingGrid& g = p.grids[fi];
   const int N = static_cast<int>(prior.size());
   const double dr = 0.5, delta = 1.5;
   const int M = std::max(2, static_cast<int>((r_hi - r_lo) / dr) + 1);
@@ -292,7 +322,7 @@ std::vector<double> polar_dp(const Prepared& p, const WorkingGrid& g, double cx,
       double c;
       const double rp0 = prior[static_cast<size_t>(k)];
       // The gland lies outside the rectal wall (and inside the image).
-      if (!g.inside(cx + r * ux, cy + r * uy) || r < 0.35 * rp0 || r > 1.8 * rp0 + 2.0 || std::hypot(cx + r * ux, cy + r * uy) < rectum_r) c = inf;
+      if (!g.inside(cx + r * ux, cy + r * uy) || r < 0.35 * rp0 || r > 1.8 * rp0 + 2.0 || (cap && r > (*cap)[static_cast<size_t>(k)]) || std::hypot(cx + r * ux, cy + r * uy) < rectum_r) c = inf;
       else if (!in_mask(g, p.mask, cx + (r + delta) * ux, cy + (r + delta) * uy) || !in_mask(g, p.mask, cx + (r - delta) * ux, cy + (r - delta) * uy))
         c = 0.3;  // no evidence outside the imaged region
       else {
@@ -508,7 +538,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   std::vector<double> contrast(n);
   std::vector<std::array<double, 2>> centroid(n);
   for (size_t k = 0; k < n; ++k) {
-    r1[k] = smooth_shape(polar_dp(p, p.grids[k], c0.cx, c0.cy, start_shape, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r));
+    r1[k] = smooth_shape(polar_dp(p, k, c0.cx, c0.cy, start_shape, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r));
     contrast[k] = boundary_contrast(p, p.grids[k], c0.cx, c0.cy, r1[k], c0.sign);
     double sx = 0, sy = 0;
     for (int t = 0; t < N; ++t) {
@@ -557,19 +587,33 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   double mean_ref = 0;
   for (double v : r1[ref]) mean_ref += v;
   mean_ref /= N;
-  auto run_frame = [&](size_t k, const std::vector<double>& prior) {
+  // The gland tapers from mid-gland towards apex and base: going outwards from the reference
+  // frame, a cross-section may grow only a little beyond its inner neighbour's (the bladder
+  // and the seminal vesicles beyond the base must not be swallowed).
+  auto growth_cap = [&](const std::vector<double>& inner_r, double dz) {
+    std::vector<double> cap(inner_r.size());
+    for (size_t t = 0; t < cap.size(); ++t) cap[t] = 1.08 * inner_r[t] + 1.0 + 0.3 * std::abs(dz);
+    return cap;
+  };
+  auto run_frame = [&](size_t k, const std::vector<double>& prior, const std::vector<double>* cap) {
     const auto c = centre_at(k);
-    r2[k] = smooth_shape(polar_dp(p, p.grids[k], c[0], c[1], prior, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r, fluid_below));
+    r2[k] = smooth_shape(polar_dp(p, k, c[0], c[1], prior, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r, fluid_below, cap));
     contrast2[k] = boundary_contrast(p, p.grids[k], c[0], c[1], r2[k], c0.sign, fluid_below);
   };
   {
     // The reference frame's prior: the start ellipse, scaled to its pass-1 size.
     std::vector<double> pr = start_shape;
     for (auto& v : pr) v *= mean_ref / c0.r;
-    run_frame(ref, pr);
+    run_frame(ref, pr, nullptr);
   }
-  for (size_t k = ref + 1; k < n; ++k) run_frame(k, r2[k - 1]);
-  for (size_t k = ref; k-- > 0;) run_frame(k, r2[k + 1]);
+  for (size_t k = ref + 1; k < n; ++k) {
+    const auto cap = growth_cap(r2[k - 1], p.z[k] - p.z[k - 1]);
+    run_frame(k, r2[k - 1], &cap);
+  }
+  for (size_t k = ref; k-- > 0;) {
+    const auto cap = growth_cap(r2[k + 1], p.z[k + 1] - p.z[k]);
+    run_frame(k, r2[k + 1], &cap);
+  }
   // Presence on the final contours: contrast against the best frame, contiguous, and not a
   // collapse to the smallest radius allowed.
   ref = typical_frame(contrast2);
@@ -616,7 +660,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
       for (int t = 0; t < N; ++t) mirrored[static_cast<size_t>(t)] = 0.5 * (prior[static_cast<size_t>(t)] + prior[static_cast<size_t>(((N / 2 - t) % N + N) % N)]);
       prior = std::move(mirrored);
       const auto c = centre_at(k);
-      r2b[k] = smooth_shape(polar_dp(p, p.grids[k], c[0], c[1], prior, o.consistency_weight, r_lo, r_hi, c0.sign, rectum_r, fluid_below));
+      r2b[k] = smooth_shape(polar_dp(p, k, c[0], c[1], prior, o.consistency_weight, r_lo, r_hi, c0.sign, rectum_r, fluid_below));
     }
     r2 = std::move(r2b);
   }

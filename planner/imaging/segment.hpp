@@ -3,7 +3,11 @@
 //
 // Prostate method (contrast-agnostic: the gland may be darker or brighter than its
 // surroundings — clinical TRUS vs. gel phantoms — so only a consistent edge is assumed):
-//  1. each frame is reduced to a 0.5 mm working grid and smoothed against speckle;
+//  1. each frame is reduced to a 0.5 mm working grid and smoothed against speckle; compact
+//     specular echoes (needles, calcifications: far above their local surroundings, not merely
+//     the brightest pixels, which in a hyperechoic gland are the gland) and their reverberation
+//     tails — followed along the beam while brighter than the tissue beside them — are left out
+//     and filled from their surroundings (normalised convolution, widened where the gap is wide);
 //  2. a sweep-level initial circle (centre, radius, edge polarity) maximises the
 //     sign-consistent radial contrast on the mean of the middle frames, with a prior on
 //     the gland sitting anterior to the probe (laterally within a few mm: the probe is
@@ -11,7 +15,9 @@
 //  3. every frame is contoured by dynamic programming over polar rays about the gland's
 //     centre line (closed contour, bounded radius change between rays, a prior pulling
 //     towards the neighbouring frames' shape), then low-pass filtered in angle (shape prior)
-//     and across frames (3D consistency);
+//     and across frames (3D consistency); going from the reference frame towards apex and
+//     base a cross-section may grow only a little beyond its inner neighbour's (the gland
+//     tapers; the bladder beyond the base is not swallowed);
 //     a third pass re-contours each present frame with the per-angle median of its +-2
 //     present neighbours as prior (a frame cut short by needle echoes is pulled back);
 //     in passes 2 and 3, anechoic fluid (3 noise units below the gland's interior: bladder,
