@@ -22,13 +22,6 @@ void check_dwell(const DwellGeometry& d) {
   HDR_ASSERT(std::fabs(d.direction.norm() - 1.0) < 1e-3, "dwell direction must be a unit vector");
 }
 
-void fill_column(const Tg43Kernel& kernel, const PointSet& points, const DwellGeometry& d, float scale, float* col) {
-  const float pos[3] = {static_cast<float>(d.position_mm.x()), static_cast<float>(d.position_mm.y()),
-                        static_cast<float>(d.position_mm.z())};
-  const float dir[3] = {static_cast<float>(d.direction.x()), static_cast<float>(d.direction.y()),
-                        static_cast<float>(d.direction.z())};
-  kernel.eval_points(points.x_mm, points.y_mm, points.z_mm, pos, dir, scale, col);
-}
 
 // How a dwell list is evaluated: runs through their tables (one table per step, shared), the
 // rest through the closed-form kernel. Without AVX2+FMA every dwell is a single.
@@ -48,19 +41,38 @@ struct EvaluationPlan {
   const RunTable& table(const DwellRun& r) const { return *tables.at(r.stride_nodes); }
 };
 
-// Fills the columns of work item `item` (runs first, then singles).
-void fill_item(const Tg43Kernel& kernel, const EvaluationPlan& plan, size_t item, const PointSet& points,
-               std::span<const DwellGeometry> dwells, float scale, DoseRateMatrix& a, const uint8_t* write_dwell,
-               ClosedFormQueue& queue) {
-  const size_t ld = static_cast<size_t>(a.rows());
-  if (item < plan.split.runs.size()) {
-    const DwellRun& run = plan.split.runs[item];
-    run_fill_columns(plan.table(run), run, points.x_mm, points.y_mm, points.z_mm, scale, a.data(), ld, write_dwell,
-                     queue);
-    return;
+// Rows [b, e) of the matrix: every run through the run table, every single dwell through the
+// closed form. write_dwell: nullptr = every column, else a flag per dwell.
+void fill_rows(const Tg43Kernel& kernel, const EvaluationPlan& plan, std::span<const RunRef> runs, size_t b, size_t e,
+               const PointSet& points, std::span<const DwellGeometry> dwells, float scale, DoseRateMatrix& a,
+               const uint8_t* write_dwell) {
+  if (b >= e) return;
+  if (!runs.empty()) {
+    ClosedFormQueue queue(kernel, /*accumulate=*/false);
+    run_fill_rows(runs, points.x_mm, points.y_mm, points.z_mm, b, e, scale, a.data(), static_cast<size_t>(a.rows()),
+                  write_dwell, queue);
   }
-  const int j = plan.split.singles[item - plan.split.runs.size()];
-  if (write_dwell == nullptr || write_dwell[j]) fill_column(kernel, points, dwells[static_cast<size_t>(j)], scale, a.col(j).data());
+  const std::span<const float> xs(points.x_mm.data() + b, e - b), ys(points.y_mm.data() + b, e - b),
+      zs(points.z_mm.data() + b, e - b);
+  for (int j : plan.split.singles) {
+    if (write_dwell != nullptr && !write_dwell[j]) continue;
+    const auto& d = dwells[static_cast<size_t>(j)];
+    const float pos[3] = {static_cast<float>(d.position_mm.x()), static_cast<float>(d.position_mm.y()),
+                          static_cast<float>(d.position_mm.z())};
+    const float dir[3] = {static_cast<float>(d.direction.x()), static_cast<float>(d.direction.y()),
+                          static_cast<float>(d.direction.z())};
+    kernel.eval_points(xs, ys, zs, pos, dir, scale, a.col(j).data() + b);
+  }
+}
+
+std::vector<RunRef> run_refs(const EvaluationPlan& plan, const uint8_t* write_dwell) {
+  std::vector<RunRef> refs;
+  for (const auto& r : plan.split.runs) {
+    bool touched = write_dwell == nullptr;
+    for (int l = 0; l < r.count && !touched; ++l) touched = write_dwell[r.dwell(l)] != 0;
+    if (touched) refs.push_back({&r, &plan.table(r)});
+  }
+  return refs;
 }
 
 }  // namespace
@@ -73,12 +85,12 @@ DoseRateMatrix build_dose_rate_matrix(const Tg43Kernel& kernel, const PointSet& 
   for (const auto& d : dwells) check_dwell(d);
   if (points.size() == 0 || dwells.empty()) return a;
   const EvaluationPlan plan(kernel, dwells);
-  // Columns are independent: threads take whole runs (and single columns). A run is ~8-15
-  // columns, so 1 item per thread already pays for a thread on big jobs; small jobs stay inline.
-  const size_t items = plan.split.runs.size() + plan.split.singles.size();
-  parallel_for_chunks(items, threads, points.size() * dwells.size() < 200000 ? items : 1, [&](size_t b, size_t e) {
-    ClosedFormQueue queue(kernel, /*accumulate=*/false);
-    for (size_t item = b; item < e; ++item) fill_item(kernel, plan, item, points, dwells, scale, a, nullptr, queue);
+  const std::vector<RunRef> runs = run_refs(plan, nullptr);
+  // Rows are independent: threads take blocks of 16 rows (the run path's unit, so thread
+  // boundaries keep its 64-byte column writes aligned). Small jobs stay on one thread.
+  const size_t blocks = (points.size() + 15) / 16;
+  parallel_for_chunks(blocks, threads, points.size() * dwells.size() < 200000 ? blocks : 64, [&](size_t b, size_t e) {
+    fill_rows(kernel, plan, runs, 16 * b, std::min(points.size(), 16 * e), points, dwells, scale, a, nullptr);
   });
   return a;
 }
@@ -100,17 +112,7 @@ void update_dose_rate_columns(const Tg43Kernel& kernel, const PointSet& points, 
   // The same runs as a full rebuild (found over every dwell), writing only the given columns,
   // so an update is bit-identical to a rebuild.
   const EvaluationPlan plan(kernel, dwells);
-  ClosedFormQueue queue(kernel, /*accumulate=*/false);
-  for (size_t item = 0; item < plan.split.runs.size() + plan.split.singles.size(); ++item) {
-    bool touched = false;
-    if (item < plan.split.runs.size()) {
-      const DwellRun& r = plan.split.runs[item];
-      for (int l = 0; l < r.count; ++l) touched = touched || write[static_cast<size_t>(r.dwell(l))] != 0;
-    } else {
-      touched = write[static_cast<size_t>(plan.split.singles[item - plan.split.runs.size()])] != 0;
-    }
-    if (touched) fill_item(kernel, plan, item, points, dwells, scale, matrix, write.data(), queue);
-  }
+  fill_rows(kernel, plan, run_refs(plan, write.data()), 0, points.size(), points, dwells, scale, matrix, write.data());
 }
 
 std::vector<float> compute_point_doses(const Tg43Kernel& kernel, const PointSet& points,

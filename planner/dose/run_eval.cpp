@@ -29,6 +29,7 @@ struct alignas(32) Prep {
   float w00[8], w01[8], w10[8], w11[8];  // bilinear weights (× scale)
   int32_t off[8];                        // table offset of lane 0's node
   int32_t bad[8];                        // out of the table: every lane closed form
+  int32_t simple[8];                     // every lane of the run served by the table
 };
 
 struct TableView {
@@ -39,6 +40,7 @@ struct TableView {
 
 HDR_AVX2_INLINE void prepare(const float* x, const float* y, const float* z, const DwellRun& r, const TableView& t,
                              float scale, Prep& p) {
+  const float run_length_cm = static_cast<float>(r.count - 1) * r.step_cm;
   using namespace run_grid;
   const __m256 tenth = _mm256_set1_ps(0.1f);
   const __m256 dx = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x), _mm256_set1_ps(r.pos_mm[0])), tenth);
@@ -91,6 +93,16 @@ HDR_AVX2_INLINE void prepare(const float* x, const float* y, const float* z, con
   const __m256 bad = _mm256_or_ps(_mm256_cmp_ps(along, _mm256_set1_ps(kAlongMin_cm), _CMP_NGE_UQ),
                                   _mm256_cmp_ps(away, _mm256_set1_ps(kAwayMax_cm), _CMP_NLE_UQ));
   _mm256_store_si256(reinterpret_cast<__m256i*>(p.bad), _mm256_castps_si256(bad));
+  // Simple: no lane near the source, in an axis cone or past the table. along grows with the
+  // lane, so the extremes are lanes 0 and count-1; most (point, run) pairs are simple.
+  const __m256 last = _mm256_add_ps(along, _mm256_set1_ps(run_length_cm));
+  const __m256 max_a2 = _mm256_max_ps(_mm256_mul_ps(along, along), _mm256_mul_ps(last, last));
+  const __m256 need = _mm256_max_ps(_mm256_set1_ps(kNearRadius_cm * kNearRadius_cm),
+                                    _mm256_mul_ps(_mm256_set1_ps(kAxisConeTan * kAxisConeTan), max_a2));
+  __m256 simple = _mm256_and_ps(_mm256_cmp_ps(away2, need, _CMP_GE_OQ),
+                                _mm256_cmp_ps(last, _mm256_set1_ps(kAlongHigh_cm), _CMP_LE_OQ));
+  simple = _mm256_andnot_ps(bad, simple);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(p.simple), _mm256_castps_si256(simple));
 }
 
 // The 8 lanes 8b..8b+7 of point i: table value / r², and the lanes the table may not serve
@@ -131,6 +143,18 @@ HDR_AVX2_INLINE void prefetch_group(const Prep& p, const TableView& t, int lanes
       _mm_prefetch(reinterpret_cast<const char*>(row + last), _MM_HINT_T0);
     }
   }
+}
+
+// block_lanes for a simple (point, run): no lane needs the closed form, r² >= (0.5 cm)².
+HDR_AVX2_INLINE __m256 block_lanes_simple(const Prep& p, int i, int b, const TableView& t, float step_cm) {
+  const float* base = t.q + p.off[i] + 8 * b;
+  __m256 v = _mm256_mul_ps(_mm256_set1_ps(p.w00[i]), _mm256_loadu_ps(base));
+  v = _mm256_fmadd_ps(_mm256_set1_ps(p.w01[i]), _mm256_loadu_ps(base + t.nq), v);
+  v = _mm256_fmadd_ps(_mm256_set1_ps(p.w10[i]), _mm256_loadu_ps(base + t.rs), v);
+  v = _mm256_fmadd_ps(_mm256_set1_ps(p.w11[i]), _mm256_loadu_ps(base + t.rs + t.nq), v);
+  const __m256 lane = _mm256_add_ps(_mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_ps(static_cast<float>(8 * b)));
+  const __m256 a = _mm256_fmadd_ps(lane, _mm256_set1_ps(step_cm), _mm256_set1_ps(p.along0[i]));
+  return _mm256_div_ps(v, _mm256_fmadd_ps(a, a, _mm256_set1_ps(p.away2[i])));
 }
 
 HDR_AVX2_INLINE void transpose8(__m256 r[8]) {
@@ -184,6 +208,10 @@ HDR_AVX2_INLINE void block_columns(const PointGroup& g, const Prep& p, int b, in
                                    const DwellRun& run, float scale, float* const* dest_row0, ClosedFormQueue& queue,
                                    __m256 v[8]) {
   for (int i = 0; i < 8; ++i) {
+    if (p.simple[i] != 0) {
+      v[i] = block_lanes_simple(p, i, b, t, run.step_cm);
+      continue;
+    }
     const float block_along = p.along0[i] + static_cast<float>(8 * b) * run.step_cm;
     int closed = 0;
     if (p.bad[i] != 0 || !(block_along <= run_grid::kAlongHigh_cm)) {
@@ -201,61 +229,65 @@ HDR_AVX2_INLINE void block_columns(const PointGroup& g, const Prep& p, int b, in
   transpose8(v);
 }
 
-// Rows are produced 16 at a time so that each column receives whole 64-byte lines, written
-// with non-temporal stores: the matrix (24 MB for 20 000 × 300) would otherwise be read for
-// ownership and would evict the run table from the L3 cache.
-HDR_AVX2 void fill_columns_avx2(const RunTable& table, const DwellRun& run, const float* xs, const float* ys,
-                                const float* zs, size_t n, float scale, float* a, size_t ld, const uint8_t* write_dwell,
-                                ClosedFormQueue& queue) {
+// Points outer, runs inner (as the dose sums): the next run's table lines are prefetched while
+// one run computes. Rows are produced 16 at a time so that each column receives a whole
+// 64-byte line at once, written with non-temporal stores where the column is 32-byte aligned:
+// the matrix (24 MB for 20 000 × 300) is then not read for ownership and does not evict the
+// run table from L3.
+HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, const float* ys, const float* zs,
+                             size_t begin, size_t end, float scale, float* a, size_t ld, const uint8_t* write_dwell,
+                             ClosedFormQueue& queue) {
   constexpr size_t kRows = 16;
-  const TableView t = view_of(table);
-  const int blocks = (run.count + 7) / 8;
-  PointGroup groups[4];
-  Prep preps[4];
+  if (runs.empty()) return;
+  PointGroup g[2];
+  Prep preps[2][2];  // [slot][half]
   __m256 v[8];
-  alignas(32) float stage[8][kRows];
-  // Superblock s uses groups/preps [2(s&1)], [2(s&1)+1]; the next one is prepared (and its
-  // table lines prefetched) before this one computes.
-  const auto prepare_superblock = [&](size_t start, int slot) HDR_AVX2 {
-    for (int h = 0; h < 2 && start + 8 * static_cast<size_t>(h) < n; ++h) {
-      PointGroup& gg = groups[2 * slot + h];
-      gg.load(xs, ys, zs, start + 8 * static_cast<size_t>(h), n);
-      prepare(gg.x, gg.y, gg.z, run, t, scale, preps[2 * slot + h]);
-      prefetch_group(preps[2 * slot + h], t, run.count);
-    }
-  };
-  prepare_superblock(0, 0);
-  for (size_t i0 = 0, sb = 0; i0 < n; i0 += kRows, ++sb) {
-    const size_t rows = std::min(kRows, n - i0);
-    const int halves = rows > 8 ? 2 : 1;
-    const int slot = static_cast<int>(sb & 1);
-    if (i0 + kRows < n) prepare_superblock(i0 + kRows, slot ^ 1);
-    const PointGroup* g = groups + 2 * slot;
-    const Prep* p = preps + 2 * slot;
-    for (int b = 0; b < blocks; ++b) {
-      if (queue.nearly_full()) {  // only between blocks: a flush must follow the stores
-        _mm_sfence();
-        queue.flush();
-      }
-      const int lanes = std::min(8, run.count - 8 * b);
-      float* dest[8];
-      for (int l = 0; l < lanes; ++l) {
-        const int dwell = run.dwell(8 * b + l);
-        dest[l] = (write_dwell == nullptr || write_dwell[dwell]) ? a + static_cast<size_t>(dwell) * ld + i0 : nullptr;
-      }
+  for (size_t i0 = begin; i0 < end; i0 += kRows) {
+    const int halves = end - i0 > 8 ? 2 : 1;
+    for (int h = 0; h < halves; ++h) g[h].load(xs, ys, zs, i0 + 8 * static_cast<size_t>(h), end);
+    const auto prepare_run = [&](size_t r, int slot) HDR_AVX2 {
+      const TableView t = view_of(*runs[r].table);
       for (int h = 0; h < halves; ++h) {
-        float* dest_h[8];
-        for (int l = 0; l < lanes; ++l) dest_h[l] = dest[l] == nullptr ? nullptr : dest[l] + 8 * h;
-        block_columns(g[h], p[h], b, lanes, t, run, scale, dest_h, queue, v);
-        for (int l = 0; l < lanes; ++l) _mm256_store_ps(&stage[l][8 * h], v[l]);
+        prepare(g[h].x, g[h].y, g[h].z, *runs[r].run, t, scale, preps[slot][h]);
+        prefetch_group(preps[slot][h], t, runs[r].run->count);
       }
-      for (int l = 0; l < lanes; ++l) {
-        float* d = dest[l];
-        if (d == nullptr) continue;
-        if (rows == kRows && (reinterpret_cast<uintptr_t>(d) & 15u) == 0) {
-          for (size_t k = 0; k < kRows; k += 4) _mm_stream_ps(d + k, _mm_load_ps(&stage[l][k]));
-        } else {
-          for (size_t r = 0; r < rows; ++r) d[r] = stage[l][r];
+    };
+    prepare_run(0, 0);
+    for (size_t r = 0; r < runs.size(); ++r) {
+      const DwellRun& run = *runs[r].run;
+      const TableView t = view_of(*runs[r].table);
+      const int slot = static_cast<int>(r & 1);
+      if (r + 1 < runs.size()) prepare_run(r + 1, slot ^ 1);
+      const int blocks = (run.count + 7) / 8;
+      for (int b = 0; b < blocks; ++b) {
+        if (queue.nearly_full()) {  // only between blocks: a flush must follow the stores
+          _mm_sfence();
+          queue.flush();
+        }
+        const int lanes = std::min(8, run.count - 8 * b);
+        float* dest[8];
+        for (int l = 0; l < lanes; ++l) {
+          const int dwell = run.dwell(8 * b + l);
+          dest[l] = (write_dwell == nullptr || write_dwell[dwell]) ? a + static_cast<size_t>(dwell) * ld + i0 : nullptr;
+        }
+        for (int h = 0; h < halves; ++h) {
+          float* dest_h[8];
+          for (int l = 0; l < lanes; ++l) dest_h[l] = dest[l] == nullptr ? nullptr : dest[l] + 8 * h;
+          block_columns(g[h], preps[slot][h], b, lanes, t, run, scale, dest_h, queue, v);
+          const size_t count = g[h].count;
+          for (int l = 0; l < lanes; ++l) {
+            float* d = dest_h[l];
+            if (d == nullptr) continue;
+            if (count == 8 && (reinterpret_cast<uintptr_t>(d) & 31u) == 0) {
+              _mm256_stream_ps(d, v[l]);
+            } else if (count == 8) {
+              _mm256_storeu_ps(d, v[l]);
+            } else {
+              alignas(32) float tmp[8];
+              _mm256_store_ps(tmp, v[l]);
+              for (size_t k = 0; k < count; ++k) d[k] = tmp[k];
+            }
+          }
         }
       }
     }
@@ -293,6 +325,10 @@ HDR_AVX2 void accumulate_avx2(std::span<const WeightedRun> runs, const float* xs
         if (queue.nearly_full()) queue.flush();
         const int lanes = std::min(8, run.count - 8 * b);
         for (size_t i = 0; i < g.count; ++i) {
+          if (p.simple[i] != 0) {
+            acc[i] = _mm256_fmadd_ps(block_lanes_simple(p, static_cast<int>(i), b, t, run.step_cm), weight, acc[i]);
+            continue;
+          }
           const float block_along = p.along0[i] + static_cast<float>(8 * b) * run.step_cm;
           int closed = 0;
           if (p.bad[i] != 0 || !(block_along <= run_grid::kAlongHigh_cm)) {
@@ -330,6 +366,11 @@ ClosedFormQueue::ClosedFormQueue(const Tg43Kernel& kernel, bool accumulate)
 void ClosedFormQueue::flush() {
   if (n_ == 0) return;
   HDR_ASSERT(n_ <= kCapacity, "closed-form queue overflow");
+  // Padded to whole vectors so that every entry goes through the kernel's vector body: a
+  // pair's value then does not depend on its position in the batch (which depends on the
+  // thread split), and results are bit-identical for any thread count.
+  const size_t used = n_;
+  while (n_ % 8 != 0) add(1.0f, 1.0f, nullptr, 0.0f);
   // The kernel's own frame: dwell at the origin, tip along +z, so along = z and away = y.
   const float origin[3] = {0, 0, 0};
   const float tip_along_z[3] = {0, 0, -1};
@@ -342,18 +383,21 @@ void ClosedFormQueue::flush() {
     else
       *dest_[k] = weight_[k] * out_[k];
   }
-  total_ += n_;
+  total_ += used;
   n_ = 0;
 }
 
-void run_fill_columns(const RunTable& table, const DwellRun& run, std::span<const float> x_mm,
-                      std::span<const float> y_mm, std::span<const float> z_mm, float scale, float* a, size_t ld,
-                      const uint8_t* write_dwell, ClosedFormQueue& queue) {
+void run_fill_rows(std::span<const RunRef> runs, std::span<const float> x_mm, std::span<const float> y_mm,
+                   std::span<const float> z_mm, size_t begin, size_t end, float scale, float* a, size_t ld,
+                   const uint8_t* write_dwell, ClosedFormQueue& queue) {
   HDR_ASSERT(run_path_available(), "run path called without AVX2+FMA");
   HDR_ASSERT(x_mm.size() == y_mm.size() && y_mm.size() == z_mm.size(), "point arrays differ in length");
-  HDR_ASSERT(table.stride_nodes() == run.stride_nodes, "run table stride must match the run's step");
-  HDR_ASSERT(run.count >= 2 && ld >= x_mm.size(), "run needs >= 2 lanes and ld >= points");
-  fill_columns_avx2(table, run, x_mm.data(), y_mm.data(), z_mm.data(), x_mm.size(), scale, a, ld, write_dwell, queue);
+  HDR_ASSERT(begin <= end && end <= x_mm.size() && ld >= x_mm.size(), "point range out of bounds");
+  for (const auto& r : runs) {
+    HDR_ASSERT(r.table->stride_nodes() == r.run->stride_nodes, "run table stride must match the run's step");
+    HDR_ASSERT(r.run->count >= 2, "a run has >= 2 lanes");
+  }
+  fill_rows_avx2(runs, x_mm.data(), y_mm.data(), z_mm.data(), begin, end, scale, a, ld, write_dwell, queue);
 }
 
 void run_accumulate_doses(std::span<const WeightedRun> runs, std::span<const float> x_mm,

@@ -21,7 +21,7 @@ void force_closed_form_only_for_tests(bool on);
 // vectorised closed-form kernel: *dest = weight·Ḋ (matrix) or *dest += weight·Ḋ (doses).
 class ClosedFormQueue {
  public:
-  static constexpr size_t kCapacity = 2048;
+  static constexpr size_t kCapacity = 2048;  // a multiple of 8 (see flush)
   static constexpr size_t kMaxPerBlock = 128;  // entries one block (16 points × 8 lanes) may add
   ClosedFormQueue(const Tg43Kernel& kernel, bool accumulate);
   // dest == nullptr: evaluated but not written (keeps a run's batches identical whichever
@@ -45,12 +45,17 @@ class ClosedFormQueue {
   std::vector<float*> dest_;
 };
 
-// a(i, run.dwell(l)) = scale·Ḋ(p_i; lane l)/S_K for every point; a is column-major with
-// leading dimension ld. write_dwell: nullptr = every lane, else a flag per dwell index.
-// Queued closed-form pairs are flushed before returning.
-void run_fill_columns(const RunTable& table, const DwellRun& run, std::span<const float> x_mm,
-                      std::span<const float> y_mm, std::span<const float> z_mm, float scale, float* a, size_t ld,
-                      const uint8_t* write_dwell, ClosedFormQueue& queue);
+struct RunRef {
+  const DwellRun* run;
+  const RunTable* table;
+};
+
+// a(i, run.dwell(l)) = scale·Ḋ(p_i; lane l)/S_K for i in [begin, end), every run and lane; a is
+// column-major with leading dimension ld. write_dwell: nullptr = every lane, else a flag per
+// dwell index. Flushes the queue.
+void run_fill_rows(std::span<const RunRef> runs, std::span<const float> x_mm, std::span<const float> y_mm,
+                   std::span<const float> z_mm, size_t begin, size_t end, float scale, float* a, size_t ld,
+                   const uint8_t* write_dwell, ClosedFormQueue& queue);
 
 // One run with the weight of each lane (scale·t, zero-padded to a multiple of 8 lanes).
 struct WeightedRun {
