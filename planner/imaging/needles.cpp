@@ -18,6 +18,7 @@ bool NeedleOptions::validate(std::string* error) const {
   else if (!(max_width_mm > 0.5 && max_width_mm <= 10.0)) m << "NeedleOptions::max_width_mm = " << max_width_mm << ": must be in (0.5, 10] mm";
   else if (min_frames < 1 || min_frames > 50) m << "NeedleOptions::min_frames = " << min_frames << ": must be in 1..50";
   else if (!(threshold_sd > 0.0 && threshold_sd < 20.0)) m << "NeedleOptions::threshold_sd = " << threshold_sd << ": must be in (0, 20)";
+  else if (!(lumen_ratio >= 0.0 && lumen_ratio < 1.0)) m << "NeedleOptions::lumen_ratio = " << lumen_ratio << ": must be in [0, 1)";
   const std::string s = m.str();
   if (error) *error = s;
   return s.empty();
@@ -109,6 +110,28 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
     const int hc = static_cast<int>(std::lround(image.col_of_x(hx))), hrw = static_cast<int>(std::lround(image.row_of_y(hy)));
     const double strength = (best - static_cast<double>(mean.at<float>(hrw, hc))) / static_cast<double>(sd.at<float>(hrw, hc));
     Echo e;
+    {
+      auto sample = [&](double x, double y, double* v) {
+        const int c = static_cast<int>(std::lround(image.col_of_x(x))), r = static_cast<int>(std::lround(image.row_of_y(y)));
+        if (c < 0 || r < 0 || c >= image.width || r >= image.height) return false;
+        *v = static_cast<double>(sm.at<float>(r, c));
+        return true;
+      };
+      double behind = 0, beside = 0, v = 0;
+      int nb = 0, ns = 0;
+      for (double d = 2.0; d <= 3.5; d += 0.25) {
+        if (sample(hx + d * ux, hy + d * uy, &v)) {
+          behind += v;
+          ++nb;
+        }
+        for (double w : {-4.0, 4.0})
+          if (sample(hx + d * ux - w * uy, hy + d * uy + w * ux, &v)) {
+            beside += v;
+            ++ns;
+          }
+      }
+      if (nb > 0 && ns > 0 && beside > 0) e.behind_ratio = (behind / nb) / (beside / ns);
+    }
     e.x_mm = hx + 0.5 * ux;  // near wall -> centre of a ~1.3 mm needle
     e.y_mm = hy + 0.5 * uy;
     e.strength = strength;
@@ -172,7 +195,7 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
     if (report) report->echoes_per_frame.push_back(static_cast<int>(echoes.size()));
     const size_t zi = static_cast<size_t>(std::lower_bound(zs.begin(), zs.end(), sweep.frames[k].z_mm - 1e-6) - zs.begin());
     for (const auto& e : echoes) {
-      if (e.width_mm > o.max_width_mm) continue;
+      if (e.width_mm > o.max_width_mm || e.behind_ratio < o.lumen_ratio) continue;
       const int i = static_cast<int>(std::lround(e.x_mm / o.grid_mm)), j = static_cast<int>(std::lround(e.y_mm / o.grid_mm));
       if (std::hypot(e.x_mm - i * o.grid_mm, e.y_mm - j * o.grid_mm) > o.grid_tolerance_mm) continue;
       by_hole[{i, j}].push_back({e.x_mm, e.y_mm, sweep.frames[k].z_mm, zi});
@@ -236,7 +259,10 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
       }
       a = b;
     }
-    if (static_cast<int>(best_len) < o.min_frames) continue;
+    // A needle comes in through the template from the apex side: its run starts in the first
+    // third of the sweep and spans a good part of it; a calcification or a stray bright
+    // reflector is seen on a few frames only, anywhere.
+    if (static_cast<int>(best_len) < std::max(o.min_frames, static_cast<int>(zs.size() / 4)) || best_a > zs.size() / 3) continue;
     ++tracks;
     const double z_tip = zs[best_b], z_entry = zs[best_a];
     const double z_out = std::min(z_entry, zs.front());

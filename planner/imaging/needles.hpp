@@ -6,7 +6,8 @@
 // echo is taken at its end nearest the probe (a needle's near wall): what lies behind along
 // the beam is its reverberation tail and is not a needle, unless a second strong peak rises
 // again further out (a second needle on the same beam line). Echoes wider than a needle (the
-// Foley catheter's walls) are rejected. Across the sweep, echoes are grouped at the 5 mm
+// Foley catheter's walls) are rejected, and so are echoes followed along the beam by a dark
+// lumen (a catheter's near wall: needles are followed by their tails or a partial shadow). Across the sweep, echoes are grouped at the 5 mm
 // template grid positions, a straight line x(z), y(z) is fitted (outliers removed), and a
 // needle is reported only when it is seen on several consecutive frames from the entry side
 // (calcifications are isolated in z). The tip is the deepest frame of that run.
@@ -23,6 +24,10 @@ struct Echo {
   double strength = 0;         // peak grey level above the local mean, in local sd units
   double width_mm = 0;         // lateral extent near the head
   double length_mm = 0;        // radial extent (head + tail)
+  // Mean grey level 2..3.5 mm beyond the echo along the beam over that beside it (4 mm to
+  // either side, same depth). A needle is followed by its reverberation tail or a partial
+  // shadow (ratio near or above 1); a catheter's near wall (the Foley) by its anechoic lumen.
+  double behind_ratio = 1.0;
 };
 
 struct NeedleOptions {
@@ -31,6 +36,7 @@ struct NeedleOptions {
   double max_width_mm = 3.5;        // wider echoes are catheters, not needles
   int min_frames = 3;               // consecutive frames needed for a needle
   double threshold_sd = 3.0;        // echo above local mean, in local sd
+  double lumen_ratio = 0.5;         // behind_ratio below this: a catheter wall before its lumen, not a needle
   bool validate(std::string* error) const;
 };
 
