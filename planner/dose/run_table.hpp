@@ -24,10 +24,12 @@
 //     nodes with slope jumps of up to 0.2/degree on the cable side that no Cartesian grid of
 //     this size resolves);
 //   * outside the table (|along| near or beyond 10 cm, away > 10 cm).
-// Measured (tests/dose/test_run_table.cpp, every source, dense near the cones and r = 0.5 cm):
-// worst |table − direct|/direct below 0.06 %; the contract is < 0.1 % for r ≥ 0.25 cm.
-// Memory: 930 rows × 2001 nodes ≈ 7.5 MiB per (source, step) (+1/m for the res = m copies);
-// built from the closed-form kernel in ~20 ms (1.9 M vectorised evaluations), cached per process.
+// Measured (tests/dose/test_run_table.cpp, 200 000 points per source, dense near the cones,
+// r = 0.5 cm and the far edge): worst |table − direct|/direct 0.049 % (BEBIG; mHDR-v2 0.019 %);
+// the contract is < 0.1 % for r ≥ 0.25 cm, tested.
+// Memory: 930 rows × 2001 nodes ≈ 8.3 MiB per (source, step) with the res = m copies and the
+// padding; built from the closed-form kernel (1.9 M vectorised evaluations) in ~20 ms of CPU
+// (bench_dose BM_RunTableBuild), once per process per (source, step): `hdr plan` pays it once.
 #include <cstdint>
 #include <memory>
 #include <vector>
