@@ -134,6 +134,15 @@ HDR_AVX2_INLINE __m256 block_lanes(const Prep& p, int i, int b, const TableView&
 // Table lines the 8 points of a prepared group will read: issued one group (or run) ahead,
 // because successive points read unrelated lines (a row is ~10 KB, a res step ~0.4 KB) and
 // the table (~8 MiB) lives in L3: waiting for each line in turn was most of the time spent.
+HDR_AVX2_INLINE void prefetch_point(const Prep& p, int i, const TableView& t, int lanes_total) {
+  const size_t last = static_cast<size_t>(std::min(lanes_total, 16) - 1);
+  const float* base = t.q + p.off[i];
+  for (const float* row : {base, base + t.nq, base + t.rs, base + t.rs + t.nq}) {
+    _mm_prefetch(reinterpret_cast<const char*>(row), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(row + last), _MM_HINT_T0);
+  }
+}
+
 HDR_AVX2_INLINE void prefetch_group(const Prep& p, const TableView& t, int lanes_total) {
   const size_t last = static_cast<size_t>(std::min(lanes_total, 16) - 1);  // lanes read by the first two blocks
   for (int i = 0; i < 8; ++i) {
@@ -204,10 +213,13 @@ TableView view_of(const RunTable& t) {
 
 // Values of points g (8) for lanes 8b.., transposed: v[l] = the 8 points' values for lane l.
 // Lanes the table may not serve are queued (dest_row0[l] + i = the point's matrix entry).
+// ahead: the next work item's prep, whose table lines are prefetched one point per point
+// computed (spread out, so the prefetches never queue up behind each other).
 HDR_AVX2_INLINE void block_columns(const PointGroup& g, const Prep& p, int b, int lanes, const TableView& t,
                                    const DwellRun& run, float scale, float* const* dest_row0, ClosedFormQueue& queue,
-                                   __m256 v[8]) {
+                                   const Prep* ahead, const TableView& ahead_t, int ahead_lanes, __m256 v[8]) {
   for (int i = 0; i < 8; ++i) {
+    if (ahead != nullptr) prefetch_point(*ahead, i, ahead_t, ahead_lanes);
     if (p.simple[i] != 0) {
       v[i] = block_lanes_simple(p, i, b, t, run.step_cm);
       continue;
@@ -231,7 +243,7 @@ HDR_AVX2_INLINE void block_columns(const PointGroup& g, const Prep& p, int b, in
 
 // Points outer, runs inner (as the dose sums): the next run's table lines are prefetched while
 // one run computes. Rows are produced 16 at a time so that each column receives a whole
-// 64-byte line at once, written with non-temporal stores where the column is 32-byte aligned:
+// 64-byte line at once, written with non-temporal stores (the columns are at least 16-byte aligned):
 // the matrix (24 MB for 20 000 × 300) is then not read for ownership and does not evict the
 // run table from L3.
 HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, const float* ys, const float* zs,
@@ -239,25 +251,49 @@ HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, cons
                              ClosedFormQueue& queue) {
   constexpr size_t kRows = 16;
   if (runs.empty()) return;
-  PointGroup g[2];
-  Prep preps[2][2];  // [slot][half]
+  // Work items (superblock, run) in order; the next item's table lines are prefetched while
+  // one computes, across superblocks too (a single run needs that as much as many runs).
+  PointGroup groups[2][2];  // [superblock parity][half]
+  Prep preps[2][2];         // [item parity][half]
+  int halves_of[2] = {0, 0};
+  const auto load_superblock = [&](size_t i0, int sb_slot) HDR_AVX2 {
+    halves_of[sb_slot] = end - i0 > 8 ? 2 : 1;
+    for (int h = 0; h < halves_of[sb_slot]; ++h) groups[sb_slot][h].load(xs, ys, zs, i0 + 8 * static_cast<size_t>(h), end);
+  };
+  const auto prepare_item = [&](size_t r, int sb_slot, int slot) HDR_AVX2 {
+    const TableView t = view_of(*runs[r].table);
+    for (int h = 0; h < halves_of[sb_slot]; ++h) {
+      prepare(groups[sb_slot][h].x, groups[sb_slot][h].y, groups[sb_slot][h].z, *runs[r].run, t, scale, preps[slot][h]);
+    }
+  };
   __m256 v[8];
-  for (size_t i0 = begin; i0 < end; i0 += kRows) {
-    const int halves = end - i0 > 8 ? 2 : 1;
-    for (int h = 0; h < halves; ++h) g[h].load(xs, ys, zs, i0 + 8 * static_cast<size_t>(h), end);
-    const auto prepare_run = [&](size_t r, int slot) HDR_AVX2 {
-      const TableView t = view_of(*runs[r].table);
-      for (int h = 0; h < halves; ++h) {
-        prepare(g[h].x, g[h].y, g[h].z, *runs[r].run, t, scale, preps[slot][h]);
-        prefetch_group(preps[slot][h], t, runs[r].run->count);
-      }
-    };
-    prepare_run(0, 0);
-    for (size_t r = 0; r < runs.size(); ++r) {
+  size_t item = 0;
+  load_superblock(begin, 0);
+  prepare_item(0, 0, 0);
+  for (int h = 0; h < halves_of[0]; ++h) prefetch_group(preps[0][h], view_of(*runs[0].table), runs[0].run->count);
+  for (size_t i0 = begin, sb = 0; i0 < end; i0 += kRows, ++sb) {
+    const int sb_slot = static_cast<int>(sb & 1);
+    const int halves = halves_of[sb_slot];
+    const PointGroup* g = groups[sb_slot];
+    for (size_t r = 0; r < runs.size(); ++r, ++item) {
       const DwellRun& run = *runs[r].run;
       const TableView t = view_of(*runs[r].table);
-      const int slot = static_cast<int>(r & 1);
-      if (r + 1 < runs.size()) prepare_run(r + 1, slot ^ 1);
+      const int slot = static_cast<int>(item & 1);
+      // The next item: its halves' lines are prefetched while block 0 of this one computes.
+      size_t next_run = runs.size();
+      int next_halves = 0;
+      if (r + 1 < runs.size()) {
+        prepare_item(r + 1, sb_slot, slot ^ 1);
+        next_run = r + 1;
+        next_halves = halves_of[sb_slot];
+      } else if (i0 + kRows < end) {
+        load_superblock(i0 + kRows, sb_slot ^ 1);
+        prepare_item(0, sb_slot ^ 1, slot ^ 1);
+        next_run = 0;
+        next_halves = halves_of[sb_slot ^ 1];
+      }
+      const TableView next_t = next_run < runs.size() ? view_of(*runs[next_run].table) : t;
+      const int next_lanes = next_run < runs.size() ? runs[next_run].run->count : 0;
       const int blocks = (run.count + 7) / 8;
       for (int b = 0; b < blocks; ++b) {
         if (queue.nearly_full()) {  // only between blocks: a flush must follow the stores
@@ -273,13 +309,17 @@ HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, cons
         for (int h = 0; h < halves; ++h) {
           float* dest_h[8];
           for (int l = 0; l < lanes; ++l) dest_h[l] = dest[l] == nullptr ? nullptr : dest[l] + 8 * h;
-          block_columns(g[h], preps[slot][h], b, lanes, t, run, scale, dest_h, queue, v);
+          const Prep* ahead = (b == 0 && h < next_halves) ? &preps[slot ^ 1][h] : nullptr;
+          block_columns(g[h], preps[slot][h], b, lanes, t, run, scale, dest_h, queue, ahead, next_t, next_lanes, v);
           const size_t count = g[h].count;
           for (int l = 0; l < lanes; ++l) {
             float* d = dest_h[l];
             if (d == nullptr) continue;
             if (count == 8 && (reinterpret_cast<uintptr_t>(d) & 31u) == 0) {
               _mm256_stream_ps(d, v[l]);
+            } else if (count == 8 && (reinterpret_cast<uintptr_t>(d) & 15u) == 0) {  // malloc's 16-byte alignment
+              _mm_stream_ps(d, _mm256_castps256_ps128(v[l]));
+              _mm_stream_ps(d + 4, _mm256_extractf128_ps(v[l], 1));
             } else if (count == 8) {
               _mm256_storeu_ps(d, v[l]);
             } else {
@@ -299,24 +339,41 @@ HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, cons
 HDR_AVX2 void accumulate_avx2(std::span<const WeightedRun> runs, const float* xs, const float* ys, const float* zs,
                               size_t begin, size_t end, float* dose, ClosedFormQueue& queue) {
   if (runs.empty()) return;
-  PointGroup g;
+  // Work items (group, run) in order, the next item's table lines prefetched while one computes.
+  PointGroup groups[2];
   Prep preps[2];
   __m256 acc[8];
-  for (size_t i0 = begin; i0 < end; i0 += 8) {
-    g.load(xs, ys, zs, i0, end);
+  const auto prepare_item = [&](size_t r, int g_slot, int slot) HDR_AVX2 {
+    const TableView t = view_of(*runs[r].table);
+    prepare(groups[g_slot].x, groups[g_slot].y, groups[g_slot].z, *runs[r].run, t, 1.0f, preps[slot]);
+  };
+  size_t item = 0;
+  groups[0].load(xs, ys, zs, begin, end);
+  prepare_item(0, 0, 0);
+  prefetch_group(preps[0], view_of(*runs[0].table), runs[0].run->count);
+  for (size_t i0 = begin, gi = 0; i0 < end; i0 += 8, ++gi) {
+    const int g_slot = static_cast<int>(gi & 1);
+    const PointGroup& g = groups[g_slot];
     for (auto& a : acc) a = _mm256_setzero_ps();
-    prepare(g.x, g.y, g.z, *runs[0].run, view_of(*runs[0].table), 1.0f, preps[0]);
-    prefetch_group(preps[0], view_of(*runs[0].table), runs[0].run->count);
-    for (size_t r = 0; r < runs.size(); ++r) {
+    for (size_t r = 0; r < runs.size(); ++r, ++item) {
       const WeightedRun& w = runs[r];
       const DwellRun& run = *w.run;
       const TableView t = view_of(*w.table);
-      if (r + 1 < runs.size()) {  // the next run's lines load while this one computes
-        const TableView tn = view_of(*runs[r + 1].table);
-        prepare(g.x, g.y, g.z, *runs[r + 1].run, tn, 1.0f, preps[(r + 1) & 1]);
-        prefetch_group(preps[(r + 1) & 1], tn, runs[r + 1].run->count);
+      const int slot = static_cast<int>(item & 1);
+      // The next item: its lines are prefetched, one point per point, while block 0 computes.
+      size_t next_run = runs.size();
+      if (r + 1 < runs.size()) {
+        prepare_item(r + 1, g_slot, slot ^ 1);
+        next_run = r + 1;
+      } else if (i0 + 8 < end) {
+        groups[g_slot ^ 1].load(xs, ys, zs, i0 + 8, end);
+        prepare_item(0, g_slot ^ 1, slot ^ 1);
+        next_run = 0;
       }
-      const Prep& p = preps[r & 1];
+      bool ahead_pending = next_run < runs.size();
+      const TableView next_t = ahead_pending ? view_of(*runs[next_run].table) : t;
+      const int next_lanes = ahead_pending ? runs[next_run].run->count : 0;
+      const Prep& p = preps[slot];
       const int blocks = (run.count + 7) / 8;
       for (int b = 0; b < blocks; ++b) {
         const float* lw = w.lane_weight.data() + 8 * b;
@@ -325,6 +382,7 @@ HDR_AVX2 void accumulate_avx2(std::span<const WeightedRun> runs, const float* xs
         if (queue.nearly_full()) queue.flush();
         const int lanes = std::min(8, run.count - 8 * b);
         for (size_t i = 0; i < g.count; ++i) {
+          if (ahead_pending) prefetch_point(preps[slot ^ 1], static_cast<int>(i), next_t, next_lanes);
           if (p.simple[i] != 0) {
             acc[i] = _mm256_fmadd_ps(block_lanes_simple(p, static_cast<int>(i), b, t, run.step_cm), weight, acc[i]);
             continue;
@@ -341,7 +399,9 @@ HDR_AVX2 void accumulate_avx2(std::span<const WeightedRun> runs, const float* xs
             if ((closed & (1 << l)) && lw[l] != 0.0f)
               queue.add(p.along0[i] + static_cast<float>(8 * b + l) * run.step_cm, p.away[i], dose + i0 + i, lw[l]);
         }
+        ahead_pending = false;
       }
+      if (ahead_pending) prefetch_group(preps[slot ^ 1], next_t, next_lanes);  // every block had zero weight
     }
     for (size_t i = 0; i < g.count; ++i) dose[i0 + i] += hsum(acc[i]);
   }
