@@ -2,7 +2,9 @@
 # The console's main job: builds the project, then runs the demo (simulated TRUS probe,
 # simulated afterloader on loopback, a database in the user's data folder). Without a
 # display (or when the display cannot be opened) it runs the same workflow headless and
-# prints the summary: plan metrics and "delivery completed" (or why not).
+# prints the summary: plan metrics with pass/fail per protocol constraint, and "delivery
+# completed" (or why not: a plan that fails the protocol is not approved by the simulated
+# physician, and the summary names the failing constraints; the exit status is then 1).
 #   tools/run-demo.sh                 window if there is a display, else headless
 #   tools/run-demo.sh --headless      always headless
 set -euo pipefail

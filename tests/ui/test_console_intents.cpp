@@ -89,6 +89,7 @@ TEST_CASE("geometry intents edit the state and refuse bad input by name") {
   const fs::path dir = fs::temp_directory_path() / ("hdr-ui-intents-" + std::to_string(::getpid()));
   Console c(no_devices());
   CHECK(c.apply(intent::LoadCase{write_case(dir)}));
+  REQUIRE(wait_idle(c, 30));  // the case file is read on a worker
   const AppState& s = c.state();
   REQUIRE(s.structures.size() == 3);
   REQUIRE(s.catheters.size() == 8);
@@ -149,6 +150,7 @@ TEST_CASE("optimise, edit a dwell time with live metrics, re-optimise when a nee
   Console c(no_devices());
   const AppState& s = c.state();
   REQUIRE(c.apply(intent::LoadCase{write_case(dir)}));
+  REQUIRE(wait_idle(c, 30));
   REQUIRE(c.apply(intent::Optimise{}));
   REQUIRE(wait_idle(c, 90));
   REQUIRE_MESSAGE(s.plan != nullptr, s.last_error);
@@ -172,9 +174,26 @@ TEST_CASE("optimise, edit a dwell time with live metrics, re-optimise when a nee
   const auto revision = s.plan->plan_revision;
   REQUIRE(c.apply(intent::SetDwellTime{static_cast<int>(longest), 2 * t0 + 0.04}));  // rounded to 0.1 s
   CHECK(s.plan->plan.dwells[longest].time_s == doctest::Approx(std::round((2 * t0 + 0.04) * 10) / 10));
+  // Until re-evaluated, the metrics shown are the old times': the plan does not pass for them.
+  CHECK(s.plan->metrics_pending);
+  CHECK_FALSE(s.plan->protocol_pass());
   REQUIRE(wait_idle(c, 60));
   CHECK(s.plan->plan_revision == revision + 1);
+  CHECK_FALSE(s.plan->metrics_pending);
   CHECK(s.plan->plan.metrics.at("prostate").at("V150_pct") >= v150_before);
+
+  // Two edits in a row: the second, made while the first is evaluated, is not dropped but
+  // evaluated after it; the metrics end up describing both.
+  const size_t other = longest == 0 ? 1 : 0;
+  const double t_other = s.plan->plan.dwells[other].time_s;
+  REQUIRE(c.apply(intent::SetDwellTime{static_cast<int>(longest), t0}));
+  REQUIRE(c.apply(intent::SetDwellTime{static_cast<int>(other), t_other + 1.0}));
+  CHECK(s.plan->metrics_pending);
+  REQUIRE(wait_idle(c, 60));
+  CHECK(s.plan->plan_revision == revision + 3);
+  CHECK_FALSE(s.plan->metrics_pending);
+  CHECK(s.plan->plan.dwells[longest].time_s == doctest::Approx(std::round(t0 * 10) / 10));
+  CHECK(s.plan->plan.dwells[other].time_s == doctest::Approx(std::round((t_other + 1.0) * 10) / 10));
   CHECK_FALSE(c.apply(intent::SetDwellTime{static_cast<int>(longest), -1.0}));
 
   // Geometry change under a plan: automatic re-optimisation brings the plan up to date.

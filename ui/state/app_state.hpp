@@ -71,7 +71,13 @@ struct PlanResult {
   std::uint64_t geometry_revision = 0;
   std::uint64_t plan_revision = 0;  // bumps on every dwell-time edit
   std::string summary;              // optimiser's report, one line
+  // Dwell times edited, their re-evaluation not back yet: dvh/checks/dose describe the
+  // previous times, so the protocol does not count as passed.
+  bool metrics_pending = false;
+  // One line per failing constraint: "urethra D10_Gy = 19.03, rule <= 17.25 Gy".
+  std::vector<std::string> protocol_failures() const;
   bool protocol_pass() const {
+    if (metrics_pending) return false;
     for (const auto& c : checks)
       if (!c.pass) return false;
     return !checks.empty();
@@ -121,10 +127,21 @@ struct CalibrationView {
   std::string last_status;                    // pass / warn / fail
 };
 
+// One entry of the record store's audit trail (hash-chained audit_log).
+struct AuditRow {
+  std::int64_t seq = 0;
+  std::string at;      // ISO-8601 UTC
+  std::string user;
+  std::string action;  // e.g. "approve", "login_failed"
+  std::string entity;  // table and row id, e.g. "plans 3"
+};
+
 struct RecordsView {
-  std::vector<std::string> patients;      // "ID  name"
+  std::vector<std::string> patients;      // the patient's plans, one line each
   std::vector<std::string> sessions;      // one line each
-  std::vector<std::string> audit;         // newest last
+  std::vector<std::string> store;         // users and sources (with their accepted calibration)
+  std::vector<AuditRow> audit;            // newest first, the last kAuditRows entries
+  static constexpr std::size_t kAuditRows = 200;
 };
 
 enum class View { patient, trus, contours, needles, plan, approval, delivery, calibration, records };

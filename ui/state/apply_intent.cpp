@@ -89,6 +89,7 @@ struct IntentApplier {
   AppState& s;
 
   void require_login(const std::string& action, std::initializer_list<const char*> roles) {
+    require(!c.jobs_.running("login"), action + ": a login is in progress");
     require(s.user.has_value(), action + ": log in first");
     for (const char* r : roles)
       if (*s.role == r) return;
@@ -99,6 +100,11 @@ struct IntentApplier {
   backend::Records& records(const std::string& action) {
     require(c.records_.get() != nullptr, action + ": no record store configured");
     return *c.records_;
+  }
+  // Every job start goes through here: a job of the same name still running refuses the
+  // intent (never a silently dropped request).
+  void start_job(const std::string& name, const std::string& action, JobRunner::Work work) {
+    require(c.jobs_.start(name, std::move(work)), action + ": '" + name + "' is still running; wait for it to finish");
   }
 
   void operator()(const intent::SelectView& i) { s.view = i.view; }
@@ -118,12 +124,18 @@ struct IntentApplier {
   }
 
   void operator()(const intent::LoadCase& i) {
-    const formats::Case loaded = formats::load_case_file(i.path);
-    s.structures = loaded.structures;
-    s.catheters = loaded.catheters;
-    s.detected_needles.clear();
-    s.prescription = loaded.prescription;
-    c.geometry_changed("case " + loaded.id + " loaded from " + i.path);
+    // File I/O and JSON parsing off the UI thread.
+    Console* console = &c;
+    start_job("load_case", "load case", [path = i.path, console](std::atomic<float>&) -> JobRunner::Commit {
+      auto loaded = std::make_shared<const formats::Case>(formats::load_case_file(path));
+      return [loaded, path, console](AppState& st) {
+        st.structures = loaded->structures;
+        st.catheters = loaded->catheters;
+        st.detected_needles.clear();
+        st.prescription = loaded->prescription;
+        console->geometry_changed("case " + loaded->id + " loaded from " + path);
+      };
+    });
   }
 
   void operator()(const intent::SelectFrameSource& i) {
@@ -145,7 +157,7 @@ struct IntentApplier {
     const int index = s.frame_source_index;
     const std::uint64_t seed = c.options_.phantom_seed;
     const double step = c.options_.sweep_step_mm;
-    c.jobs_.start("sweep", [index, seed, step](std::atomic<float>& progress) -> JobRunner::Commit {
+    start_job("sweep", "capture sweep", [index, seed, step](std::atomic<float>& progress) -> JobRunner::Commit {
       auto probe = backend::make_probe(index, seed);
       auto sweep = backend::capture_sweep(*probe, step, progress);
       return [sweep](AppState& st) {
@@ -158,7 +170,7 @@ struct IntentApplier {
   void operator()(const intent::AutoSegment&) {
     require(s.sweep != nullptr, "auto-segment: capture a sweep first");
     auto sweep = s.sweep;
-    c.jobs_.start("segment", [sweep](std::atomic<float>& progress) -> JobRunner::Commit {
+    start_job("segment", "auto-segment", [sweep](std::atomic<float>& progress) -> JobRunner::Commit {
       auto structures = backend::segment_sweep(*sweep, progress);
       return [structures = std::move(structures)](AppState& st) {
         st.structures = structures;
@@ -209,7 +221,7 @@ struct IntentApplier {
   void operator()(const intent::DetectNeedles&) {
     require(s.sweep != nullptr, "detect needles: capture a sweep first");
     auto sweep = s.sweep;
-    c.jobs_.start("needles", [sweep](std::atomic<float>& progress) -> JobRunner::Commit {
+    start_job("needles", "detect needles", [sweep](std::atomic<float>& progress) -> JobRunner::Commit {
       auto found = backend::detect_needles(*sweep, progress);
       return [found = std::move(found)](AppState& st) {
         st.detected_needles = found;
@@ -303,41 +315,90 @@ struct IntentApplier {
     edited->plan.dwells[static_cast<size_t>(i.dwell)].time_s = std::round(i.time_s * 10.0) / 10.0;
     edited->plan_revision = s.plan->plan_revision + 1;
     edited->summary = "dwell times edited by hand";
+    edited->metrics_pending = true;  // the metrics shown are the previous times' until re-evaluated
     s.plan = edited;
     c.invalidate_approvals("dwell time edited");
     c.note("dwell " + std::to_string(i.dwell) + " set to " + std::to_string(edited->plan.dwells[static_cast<size_t>(i.dwell)].time_s) + " s");
     c.start_evaluate(edited->plan, edited->plan_revision);
   }
 
+  // The previous user is logged out at once: nothing is done in their name while the new
+  // password is checked (Argon2id, ~0.1 s, on a worker: the frame never waits for it).
   void operator()(const intent::Login& i) {
-    if (s.user && c.records_) c.records_->logout(*s.user);
-    const std::string role = records("login").login(i.user, i.password);
-    s.user = i.user;
-    s.role = role;
-    c.password_ = i.password;
-    c.note("logged in: " + i.user + " (" + role + ")");
+    backend::Records& rec = records("login");
+    require(!i.user.empty(), "login: user name is empty");
+    require(!c.jobs_.running("login"), "login: a login is in progress");
+    const std::optional<std::string> previous = s.user;
+    log_out_now();
+    Console* console = &c;
+    start_job("login", "login", [&rec, previous, user = i.user, password = i.password, console](std::atomic<float>&) -> JobRunner::Commit {
+      if (previous) rec.logout(*previous);  // ends the previous user's login session in the store
+      const std::string role = rec.login(user, password);
+      return [user, password, role, console](AppState& st) {
+        st.user = user;
+        st.role = role;
+        console->password_ = password;
+        console->note("logged in: " + user + " (" + role + ")");
+      };
+    });
   }
 
-  void operator()(const intent::Logout&) {
-    if (s.user && c.records_) c.records_->logout(*s.user);
+  // Nothing is done in the user's name from here on; ending the store's login session is the
+  // caller's (a write: on a worker).
+  void log_out_now() {
     s.user.reset();
     s.role.reset();
     c.password_.clear();
+  }
+
+  void operator()(const intent::Logout&) {
+    require(!c.jobs_.running("login"), "logout: a login is in progress");
+    const std::optional<std::string> user = s.user;
+    log_out_now();
+    if (!user || !c.records_) return;
+    backend::Records* rec = c.records_.get();
+    Console* console = &c;
+    start_job("logout", "logout", [rec, user = *user, console](std::atomic<float>&) -> JobRunner::Commit {
+      rec->logout(user);
+      return [user, console](AppState&) { console->note("logged out: " + user); };
+    });
   }
 
   void operator()(const intent::Approve&) {
     require_login("approve", {"physician", "physicist"});
     require(s.plan != nullptr, "approve: no plan");
     require(s.plan->geometry_revision == s.geometry_revision, "approve: the plan is out of date (geometry changed); re-optimise first");
+    require(!c.jobs_.running("optimise") && !c.jobs_.running("evaluate"),
+            "approve: the plan is being recomputed; approve the result");
+    for (const auto& a : s.approvals)
+      require(a.role != *s.role, "approve: the plan already has a " + a.role + "'s approval (" + a.user + ")");
     auto& rec = records("approve");
-    if (!s.stored_plan_id) {
-      s.stored_plan_id = rec.import_plan(*s.user, c.password_, s.patient_id, s.plan->plan);
-      c.note("plan stored as id " + std::to_string(*s.stored_plan_id));
-    }
-    const Approval a = rec.approve(*s.user, c.password_, *s.stored_plan_id);
-    s.approvals = rec.approvals(*s.stored_plan_id);
-    c.note("approved by " + a.user + " (" + a.role + ")");
-    c.refresh_records();
+    // Import (if not stored yet) and approval in the store, on a worker. The result applies
+    // only if the plan shown is still the one approved (same result, same geometry).
+    const std::shared_ptr<const PlanResult> plan = s.plan;
+    const std::uint64_t geometry = s.geometry_revision;
+    const std::optional<std::int64_t> stored = s.stored_plan_id;
+    Console* console = &c;
+    start_job("approve", "approve",
+              [&rec, plan, geometry, stored, user = *s.user, password = c.password_, patient = s.patient_id,
+               console](std::atomic<float>& progress) -> JobRunner::Commit {
+                const std::int64_t id = stored ? *stored : rec.import_plan(user, password, patient, plan->plan);
+                progress.store(0.5F);
+                const Approval a = rec.approve(user, password, id);
+                std::vector<Approval> all = rec.approvals(id);
+                return [plan, geometry, stored, id, a, all = std::move(all), console](AppState& st) {
+                  if (!stored) console->note("plan stored as id " + std::to_string(id));
+                  if (st.plan != plan || st.geometry_revision != geometry || (stored && st.stored_plan_id != stored)) {
+                    console->note("approval by " + a.user + " recorded for stored plan " + std::to_string(id) +
+                                  ", but the plan changed meanwhile: it does not apply to the plan shown");
+                    return;
+                  }
+                  st.stored_plan_id = id;
+                  st.approvals = all;
+                  console->note("approved by " + a.user + " (" + a.role + ")");
+                  console->refresh_records();
+                };
+              });
   }
 
   void operator()(const intent::ComputeCalibration& i) {
@@ -349,15 +410,25 @@ struct IntentApplier {
 
   void operator()(const intent::RecordCalibration& i) {
     require_login("record calibration", {"physicist"});
+    // Computing is pure and quick (and names bad fields at once); the store write is a job.
     const auto r = backend::compute_calibration(i.measurement_json);
-    records("record calibration").record_calibration(*s.user, c.password_, i.measurement_json, i.accept, i.reason);
-    s.calibration.last_result = r.summary;
-    s.calibration.last_status = r.status;
-    s.calibration.source_model = r.source_model;
-    s.calibration.source_serial = r.source_serial;
-    c.refresh_calibration();
-    c.refresh_records();
-    c.note(std::string("calibration recorded") + (i.accept ? " and accepted" : "") + ": " + r.summary);
+    auto& rec = records("record calibration");
+    Console* console = &c;
+    start_job("record_calibration", "record calibration",
+              [&rec, r, i, user = *s.user, password = c.password_, console](std::atomic<float>& progress) -> JobRunner::Commit {
+                rec.record_calibration(user, password, i.measurement_json, i.accept, i.reason);
+                progress.store(0.7F);
+                const auto accepted = rec.accepted_calibration(r.source_model, r.source_serial);
+                return [r, accepted, accept = i.accept, console](AppState& st) {
+                  st.calibration.last_result = r.summary;
+                  st.calibration.last_status = r.status;
+                  st.calibration.source_model = r.source_model;
+                  st.calibration.source_serial = r.source_serial;
+                  apply_accepted_calibration(st, accepted);
+                  console->note(std::string("calibration recorded") + (accept ? " and accepted" : "") + ": " + r.summary);
+                  console->refresh_records();
+                };
+              });
   }
 
   void operator()(const intent::ConnectAfterloader&) {
@@ -365,7 +436,7 @@ struct IntentApplier {
     // A second connection would take the link over from the running session.
     require(!c.delivery_active(), "connect: a delivery session holds the link");
     const std::string address = c.options_.afterloader_address;
-    c.jobs_.start("connect", [address](std::atomic<float>&) -> JobRunner::Commit {
+    start_job("connect", "connect", [address](std::atomic<float>&) -> JobRunner::Commit {
       const DeliveryView v = backend::query_afterloader(address);
       return [v](AppState& st) {
         st.delivery.link = v.link;
@@ -412,7 +483,10 @@ struct IntentApplier {
     c.note("EMERGENCY STOP sent");
   }
 
-  void operator()(const intent::RefreshRecords&) { c.refresh_records(); }
+  void operator()(const intent::RefreshRecords&) {
+    records("refresh records");
+    c.refresh_records();
+  }
   void operator()(const intent::WaitIdle&) {}
   void operator()(const intent::WaitDelivery&) {}
   void operator()(const intent::Expect&) {}

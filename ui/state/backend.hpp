@@ -57,7 +57,8 @@ struct CalibrationResult {
 CalibrationResult compute_calibration(const std::string& measurement_json);
 
 // ---- records (db) ---------------------------------------------------------------------------
-// The record store the console works with (one SQLite file).
+// The record store the console works with (one SQLite file). Called from worker jobs only
+// (after the console's startup), so the implementation serialises its calls.
 class Records {
  public:
   virtual ~Records() = default;
@@ -66,7 +67,8 @@ class Records {
                            const std::string& role, const std::string& password) = 0;
   // Checks the password; returns the user's role. Throws hdr::Error when refused.
   virtual std::string login(const std::string& user, const std::string& password) = 0;
-  virtual void logout(const std::string& user) = 0;  // forgets the user's authentication
+  // Ends the user's login session in the store and forgets it (no-op when not logged in).
+  virtual void logout(const std::string& user) = 0;
   virtual std::int64_t import_plan(const std::string& user, const std::string& password,
                                    const std::string& patient_id, const formats::Plan& plan) = 0;
   virtual Approval approve(const std::string& user, const std::string& password, std::int64_t plan_id) = 0;
@@ -76,7 +78,8 @@ class Records {
   // Accepted calibration of a source (S_K at its measurement time).
   virtual std::optional<std::pair<double, std::string>> accepted_calibration(const std::string& model,
                                                                              const std::string& serial) = 0;
-  // Patients' plans, delivery sessions and the store's users/sources for the records view.
+  // The patient's plans, their delivery sessions, the audit trail (newest kAuditRows) and the
+  // store's users/sources for the records view.
   virtual RecordsView overview(const std::string& patient_id, std::optional<std::int64_t> plan_id) = 0;
   virtual std::string path() const = 0;
 };

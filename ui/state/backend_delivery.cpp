@@ -107,6 +107,20 @@ class FwDelivery final : public Delivery {
     try {
       auto store = db::RecordStore::open(request_.records_path);
       const db::Actor actor = store.authenticate(request_.user, request_.password);
+      // The run's own login session ends with it, as `hdr deliver`'s does: "logout" once the
+      // session has run, "aborted" on an error path.
+      struct EndLogin {
+        db::RecordStore& store;
+        const db::Actor& actor;
+        db::LoginEnd how = db::LoginEnd::aborted;
+        ~EndLogin() {
+          try {
+            store.logout(actor, how);
+          } catch (const std::exception&) {
+            // Already ended or the store is unreadable: nothing more to record from here.
+          }
+        }
+      } end_login{store, actor};
       require(actor.role == db::Role::therapist || actor.role == db::Role::physicist,
               "user '" + actor.name + "' (" + db::to_string(actor.role) + ") may not deliver: therapist or physicist only");
       const db::PlanDeliveryStatus ds = store.plan_delivery_status(request_.plan_id);
@@ -144,6 +158,7 @@ class FwDelivery final : public Delivery {
         shared_.view.message = line;
       });
       const fw::DeliveryReport report = session.run();
+      end_login.how = db::LoginEnd::logout;
       // Totals are re-read from the store: what is shown is what was recorded.
       {
         std::lock_guard lock(shared_.mutex);

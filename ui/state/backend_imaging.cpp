@@ -18,12 +18,16 @@
 
 namespace hdr::ui::backend {
 namespace {
-constexpr int kDemoNeedles = 16;           // needles the demo patient has in place
+constexpr int kDemoNeedles = 16;           // needles the demo patient has in place (fewer if the gland has fewer holes)
 constexpr double kDemoPixel_mm = 0.3;      // output pixel of the simulated scanner
 
 imaging::SimulationOptions demo_options() {
   imaging::SimulationOptions o;
   o.needle_count = kDemoNeedles;
+  // The implant a clinician would plan (peripheral spread, tips at the base). The simulator's
+  // default, random holes well inside the mid-gland, gave the demo 9 needles in a ring round
+  // the urethra with tips up to 8 mm short of the base: no plan can meet the protocol then.
+  o.needle_layout = imaging::SimulationOptions::NeedleLayout::clinical;
   o.pixel_spacing_mm = kDemoPixel_mm;
   o.foley = false;
   return o;

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <mutex>
 
 #include "planner/common/error.hpp"
 #include "ui/state/backend.hpp"
@@ -9,19 +10,24 @@
 #if HDR_UI_HAVE_DB && HDR_UI_HAVE_CALIB
 #include "calib/calibration.hpp"
 #include "calib/measurement_io.hpp"
+#include "db/calibration_input.hpp"
 #include "db/record_store.hpp"
+#include "db/record_store_audit.hpp"
 
 namespace hdr::ui::backend {
 namespace {
 
 Approval to_ui(const db::Approval& a) { return {a.user, db::to_string(a.role), format_iso8601_utc(a.at)}; }
 
+// Worker jobs call it (login, approval, calibration, records refresh), possibly two at a time:
+// every call holds mutex_, so the one SQLite connection and the login cache are never shared.
 class DbRecords final : public Records {
  public:
   explicit DbRecords(db::RecordStore store) : store_(std::move(store)) {}
 
   void ensure_user(const std::string& admin, const std::string& admin_password, const std::string& user,
                    const std::string& role, const std::string& password) override {
+    std::lock_guard lock(mutex_);
     for (const auto& u : store_.users())
       if (u.name == user) return;
     const db::Actor by = actor(admin, admin_password);
@@ -29,23 +35,34 @@ class DbRecords final : public Records {
   }
 
   std::string login(const std::string& user, const std::string& password) override {
+    std::lock_guard lock(mutex_);
     const db::Actor a = store_.authenticate(user, password);
     actors_[user] = a;
     return db::to_string(a.role);
   }
 
-  void logout(const std::string& user) override { actors_.erase(user); }
+  void logout(const std::string& user) override {
+    std::lock_guard lock(mutex_);
+    const auto it = actors_.find(user);
+    if (it == actors_.end()) return;
+    const db::Actor a = it->second;
+    actors_.erase(it);
+    store_.logout(a);  // ends the user's login session in the store (audited "logout")
+  }
 
   std::int64_t import_plan(const std::string& user, const std::string& password, const std::string& patient_id,
                            const formats::Plan& plan) override {
+    std::lock_guard lock(mutex_);
     return store_.import_plan(actor(user, password), patient_id, plan);
   }
 
   Approval approve(const std::string& user, const std::string& password, std::int64_t plan_id) override {
+    std::lock_guard lock(mutex_);
     return to_ui(store_.approve(actor(user, password), plan_id));
   }
 
   std::vector<Approval> approvals(std::int64_t plan_id) override {
+    std::lock_guard lock(mutex_);
     std::vector<Approval> out;
     for (const auto& a : store_.approvals(plan_id)) out.push_back(to_ui(a));
     return out;
@@ -55,30 +72,21 @@ class DbRecords final : public Records {
                           bool accept, const std::string& reason) override {
     const auto m = calib::parse_calibration(measurement_json, "calibration form");
     const auto r = calib::compute_calibration(m);
-    db::CalibrationInput in;
-    in.model = r.source_model;
-    in.serial = r.source_serial;
-    in.half_life_days = r.half_life_days;
-    in.measured_at = r.measured_at;
-    in.S_K_U = r.S_K_U;
-    in.certificate_S_K_U = r.certificate_S_K_U;
-    in.certificate_reference_time = r.certificate_reference_time;
-    in.certificate_S_K_at_measurement_U = r.certificate_S_K_at_measurement_U;
-    in.deviation_pct = r.deviation_pct;
-    in.status = calib::to_string(r.status);
-    in.measurement_json = calib::calibration_to_json(m).dump();
-    in.result_json = calib::to_json(r).dump();
-    store_.record_calibration(actor(user, password), in, accept, reason);
+    std::lock_guard lock(mutex_);
+    // The same conversion as `hdr calib record` (db/calibration_input.hpp).
+    store_.record_calibration(actor(user, password), db::calibration_input_from(m, r), accept, reason);
   }
 
   std::optional<std::pair<double, std::string>> accepted_calibration(const std::string& model,
                                                                      const std::string& serial) override {
+    std::lock_guard lock(mutex_);
     const auto a = store_.accepted_calibration(model, serial);
     if (!a) return std::nullopt;
     return std::make_pair(a->S_K_U, format_iso8601_utc(a->reference_time));
   }
 
   RecordsView overview(const std::string& patient_id, std::optional<std::int64_t> plan_id) override {
+    std::lock_guard lock(mutex_);
     RecordsView v;
     char buf[256];
     for (const auto id : store_.plans_for_patient(patient_id)) {
@@ -100,8 +108,9 @@ class DbRecords final : public Records {
         v.sessions.push_back(buf);
       }
     }
-    // The store exposes no audit listing yet: show who and what it knows (users, sources).
-    for (const auto& u : store_.users()) v.audit.push_back("user " + u.name + " (" + db::to_string(u.role) + ")");
+    for (const auto& e : db::read_audit_trail(store_.path(), RecordsView::kAuditRows))
+      v.audit.push_back({e.seq, e.at, e.user_name, e.action, e.entity + " " + std::to_string(e.entity_id)});
+    for (const auto& u : store_.users()) v.store.push_back("user " + u.name + " (" + db::to_string(u.role) + ")");
     for (const auto& s : store_.sources()) {
       std::string line = "source " + s.model + " " + s.serial;
       if (const auto a = store_.accepted_calibration(s.model, s.serial)) {
@@ -109,7 +118,7 @@ class DbRecords final : public Records {
                       a->accepted_by.c_str());
         line += buf;
       }
-      v.audit.push_back(line);
+      v.store.push_back(line);
     }
     return v;
   }
@@ -125,6 +134,7 @@ class DbRecords final : public Records {
     actors_[user] = a;
     return a;
   }
+  std::mutex mutex_;
   db::RecordStore store_;
   std::map<std::string, db::Actor> actors_;
 };

@@ -1,7 +1,9 @@
 #include "ui/state/console.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "planner/common/error.hpp"
 #include "planner/common/iso_time.hpp"
@@ -33,6 +35,18 @@ const char* to_string(View v) {
   return "?";
 }
 
+std::vector<std::string> PlanResult::protocol_failures() const {
+  std::vector<std::string> out;
+  for (const auto& c : checks) {
+    if (c.pass) continue;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s %s = %.2f, rule %s", c.structure.c_str(), c.metric.c_str(), c.value, c.rule.c_str());
+    out.push_back(buf);
+  }
+  if (checks.empty()) out.push_back("no protocol constraint was evaluated");
+  return out;
+}
+
 std::string ConsoleOptions::validate() const {
   auto bad = [](const std::string& field, const std::string& value, const std::string& rule) {
     return "ConsoleOptions::" + field + " = " + value + ": " + rule;
@@ -60,8 +74,9 @@ Console::Console(ConsoleOptions options) : options_(std::move(options)) {
     for (const auto& u : options_.ensure_users)
       records_->ensure_user(options_.records_admin, options_.records_admin_password, u.name, u.role, u.password);
     state_.calibration.source_serial = options_.calibration_source_serial;
-    refresh_records();
+    // Startup, before the first frame: plans need the accepted calibration from the start.
     refresh_calibration();
+    refresh_records();  // a worker job like every later refresh
   }
   if (options_.live_probe && !state_.frame_sources.empty())
     probe_thread_ = std::thread([this] { probe_loop(); });
@@ -73,14 +88,28 @@ Console::~Console() {
   if (probe_thread_.joinable()) probe_thread_.join();
   if (delivery_ && !delivery_->finished()) delivery_->interrupt("console closed");
   delivery_.reset();
+  jobs_.wait_all();  // workers use records_: finish them before the store's last writes
+  // Shutdown: end the logged-in user's login session in the store (not left open).
+  if (state_.user && records_) {
+    try {
+      records_->logout(*state_.user);
+    } catch (const std::exception&) {
+      // The store ends it as 'aborted' when it next opens; a destructor does not throw.
+    }
+  }
 }
 
 void Console::probe_loop() {
+  // The simulated probe is a physics simulation (~50 ms of CPU per frame here): it runs at
+  // background priority and rests at least as long as it worked, so it never takes more than
+  // half a core from the UI thread and the GL rasteriser, whatever the machine.
+  lower_this_thread_priority();
   std::unique_ptr<backend::Probe> probe;
   int probe_index = -1;
-  const auto period = std::chrono::duration<double, std::milli>(options_.live_frame_period_ms);
+  const auto nominal = std::chrono::duration<double, std::milli>(options_.live_frame_period_ms);
   while (!probe_stop_.load()) {
     const auto started = std::chrono::steady_clock::now();
+    auto period = nominal;
     try {
       const int wanted = probe_source_.load();
       if (!probe || wanted != probe_index) {
@@ -88,6 +117,8 @@ void Console::probe_loop() {
         probe_index = wanted;
       }
       auto frame = std::make_shared<const GrayImage>(probe->frame_at(probe_z_mm_.load()));
+      const auto worked = std::chrono::steady_clock::now() - started;
+      period = std::max(nominal, std::chrono::duration<double, std::milli>(2 * worked));
       std::lock_guard lock(frame_mutex_);
       newest_frame_ = std::move(frame);
       probe_error_.clear();
@@ -129,6 +160,13 @@ void Console::poll() {
       note("delivery " + state_.delivery.session + (state_.delivery.message.empty() ? "" : ": " + state_.delivery.message));
       refresh_records();
     }
+  }
+  if (records_refresh_pending_ && !jobs_.running("records")) refresh_records();
+  if (evaluate_pending_revision_ && !jobs_.running("evaluate")) {
+    if (state_.plan && state_.plan->plan_revision == *evaluate_pending_revision_ && state_.plan->metrics_pending)
+      start_evaluate(state_.plan->plan, state_.plan->plan_revision);
+    else
+      evaluate_pending_revision_.reset();  // superseded (re-optimised, or a newer edit took its place)
   }
   // Automatic re-optimisation: the geometry changed under an existing plan.
   if (replan_pending() && !jobs_.running("optimise")) {
@@ -180,6 +218,7 @@ void Console::start_optimise() {
   require(has_target(c), "optimise: no target structure (segment the sweep first)");
   require(!c.catheters.empty(), "optimise: no accepted needles (detect or add needles first)");
   const std::uint64_t revision = state_.geometry_revision;
+  require(!jobs_.running("optimise"), "optimise: an optimisation is still running; wait for it to finish");
   jobs_.start("optimise", [c, revision](std::atomic<float>& progress) -> JobRunner::Commit {
     auto result = std::make_shared<PlanResult>(backend::plan_case(c, progress));
     result->geometry_revision = revision;
@@ -194,6 +233,12 @@ void Console::start_optimise() {
 }
 
 void Console::start_evaluate(formats::Plan edited, std::uint64_t plan_revision) {
+  if (jobs_.running("evaluate")) {
+    // One evaluation at a time; the newest edit is evaluated when the running one ends (poll()).
+    evaluate_pending_revision_ = plan_revision;
+    return;
+  }
+  evaluate_pending_revision_.reset();
   const formats::Case c = current_case();
   const std::uint64_t geometry = state_.geometry_revision;
   jobs_.start("evaluate", [c, edited = std::move(edited), plan_revision, geometry](std::atomic<float>& progress)
@@ -203,8 +248,9 @@ void Console::start_evaluate(formats::Plan edited, std::uint64_t plan_revision) 
     result->plan_revision = plan_revision;
     std::shared_ptr<const PlanResult> frozen = std::move(result);
     return [frozen](AppState& s) {
-      // A newer edit or a re-optimisation supersedes this evaluation.
-      if (s.plan && s.plan->plan_revision > frozen->plan_revision) return;
+      // Only the edit it evaluated: a newer edit or a re-optimisation (metrics not pending)
+      // supersedes this evaluation.
+      if (!s.plan || !s.plan->metrics_pending || s.plan->plan_revision != frozen->plan_revision) return;
       s.plan = frozen;
       s.messages.push_back("metrics updated for the edited dwell times");
     };
@@ -213,19 +259,36 @@ void Console::start_evaluate(formats::Plan edited, std::uint64_t plan_revision) 
 
 void Console::refresh_records() {
   if (!records_) return;
-  try {
-    state_.records = records_->overview(state_.patient_id, state_.stored_plan_id);
-    if (state_.stored_plan_id) state_.approvals = records_->approvals(*state_.stored_plan_id);
-  } catch (const std::exception& e) {
-    state_.last_error = std::string("records: ") + e.what();
+  if (jobs_.running("records")) {
+    records_refresh_pending_ = true;  // the running refresh may predate the change: read again after it
+    return;
   }
+  records_refresh_pending_ = false;
+  backend::Records* records = records_.get();
+  const std::string patient = state_.patient_id;
+  const std::optional<std::int64_t> plan_id = state_.stored_plan_id;
+  jobs_.start("records", [records, patient, plan_id](std::atomic<float>& progress) -> JobRunner::Commit {
+    RecordsView view = records->overview(patient, plan_id);
+    progress.store(0.7F);
+    std::vector<Approval> approvals;
+    if (plan_id) approvals = records->approvals(*plan_id);
+    return [view = std::move(view), approvals = std::move(approvals), plan_id](AppState& s) {
+      s.records = view;
+      // Approvals are those of the plan still shown as stored (it may have been withdrawn meanwhile).
+      if (plan_id && s.stored_plan_id == plan_id) s.approvals = approvals;
+    };
+  });
 }
 
 void Console::refresh_calibration() {
   if (!records_) return;
   auto& cal = state_.calibration;
   if (cal.source_serial.empty()) return;
-  const auto accepted = records_->accepted_calibration(cal.source_model, cal.source_serial);
+  apply_accepted_calibration(state_, records_->accepted_calibration(cal.source_model, cal.source_serial));
+}
+
+void apply_accepted_calibration(AppState& s, const std::optional<std::pair<double, std::string>>& accepted) {
+  auto& cal = s.calibration;
   if (!accepted) {
     cal.accepted_sk_U.reset();
     cal.accepted_at.reset();
@@ -235,9 +298,9 @@ void Console::refresh_calibration() {
   cal.accepted_at = accepted->second;
   // Plans use the accepted calibration (CLI.md: "the console's workflow uses the accepted
   // calibration decayed to the time of planning"); the planner decays from reference_time.
-  state_.source.model = cal.source_model;
-  state_.source.air_kerma_strength_U = accepted->first;
-  state_.source.reference_time = accepted->second;
+  s.source.model = cal.source_model;
+  s.source.air_kerma_strength_U = accepted->first;
+  s.source.reference_time = accepted->second;
 }
 
 }  // namespace hdr::ui

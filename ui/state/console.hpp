@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +18,10 @@
 #include "ui/state/jobs.hpp"
 
 namespace hdr::ui {
+
+// The source's accepted calibration (S_K, its time) becomes the strength plans use; none
+// clears it. Used by the startup read and by the calibration job's commit.
+void apply_accepted_calibration(AppState& s, const std::optional<std::pair<double, std::string>>& accepted);
 
 struct UserSpec {
   std::string name, role, password;
@@ -31,7 +36,7 @@ struct ConsoleOptions {
   std::string afterloader_address;  // "tcp:127.0.0.1:PORT"; empty = no afterloader
   std::uint64_t phantom_seed = 7;   // the simulated patient
   bool live_probe = true;           // run the live TRUS thread
-  double live_frame_period_ms = 40.0;  // 25 frames per second from the probe
+  double live_frame_period_ms = 40.0;  // 25 frames per second from the probe (at most: see probe_loop)
   double sweep_step_mm = 2.0;       // stepper increment of a captured sweep
   double dwell_step_mm = 5.0;       // candidate dwell spacing along each catheter
 
@@ -58,8 +63,12 @@ class Console {
   // latest live frame and delivery snapshot, starts automatic re-optimisation.
   void poll();
 
-  bool busy() const { return jobs_.any_running() || replan_pending(); }
+  bool busy() const {
+    return jobs_.any_running() || replan_pending() || records_refresh_pending_ || evaluate_pending_revision_.has_value();
+  }
   bool delivery_active() const { return delivery_ && !delivery_->finished(); }
+  // True while the named worker job runs or its result has not reached the state yet.
+  bool job_running(const std::string& name) const { return jobs_.running(name); }
 
  private:
   friend struct IntentApplier;
@@ -69,17 +78,23 @@ class Console {
   void invalidate_approvals(const std::string& why);
   void start_optimise();
   void start_evaluate(formats::Plan edited, std::uint64_t plan_revision);
+  // Starts a worker job re-reading the records view (patients, sessions, audit trail) and the
+  // stored plan's approvals; when one is running, another follows it (poll()).
   void refresh_records();
-  void refresh_calibration();
+  void refresh_calibration();  // startup only (before the first frame): reads the store here
   void note(const std::string& message);
   void probe_loop();
 
   ConsoleOptions options_;
   AppState state_;
-  JobRunner jobs_;
   std::unique_ptr<backend::Records> records_;
   std::unique_ptr<backend::Delivery> delivery_;
+  // Declared after records_: members are destroyed in reverse order, so the workers (which
+  // use records_) are joined before the record store closes.
+  JobRunner jobs_;
   std::string password_;  // of the logged-in user, kept only while logged in (never in AppState)
+  bool records_refresh_pending_ = false;  // a refresh was asked for while one was running
+  std::optional<std::uint64_t> evaluate_pending_revision_;  // a dwell edit waiting for the running evaluation
 
   // Live probe thread: reads the commanded stepper position, publishes the newest frame.
   std::thread probe_thread_;

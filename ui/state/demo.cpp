@@ -188,6 +188,10 @@ Script workflow(const std::string& calibration_json, bool through_delivery) {
   add(Expect{"plan.present", "true", std::nullopt});
   if (!through_delivery) return s;
   add(SelectView{View::approval});
+  // The simulated physicist and physician review the metrics first and, as real ones would,
+  // sign only a plan that meets the protocol: a failing plan stops the workflow here, naming
+  // the failing constraints (nothing is approved, nothing delivered).
+  add(Expect{"plan.protocol_pass", "true", std::nullopt});
   add(Approve{});  // physicist
   add(Login{kPhysician.name, kPhysician.password});
   add(Approve{});
@@ -224,6 +228,9 @@ std::unique_ptr<Environment> make_environment(const std::string& hdr_executable,
   for (const User& u : {kPhysician, kPhysicist, kTherapist}) o.ensure_users.push_back({u.name, u.role, u.password});
   o.calibration_source_serial = kSimSourceSerial;
   o.afterloader_address = env->simulator->address();
+  // Candidate dwells every 2.5 mm (a common clinical step) rather than the default 5 mm: the
+  // optimiser shapes the dose along each needle finely enough to spare the urethra.
+  o.dwell_step_mm = 2.5;
   o.live_probe = live_probe;
   env->console = std::make_unique<Console>(o);
   return env;

@@ -42,7 +42,7 @@ ScriptRunner::Status run_script_headless(Console& console, Script script, double
   }
 }
 
-std::string workflow_summary(const AppState& s) {
+std::string workflow_summary(const AppState& s, const std::string& stopped) {
   std::ostringstream o;
   char buf[256];
   o << "patient " << s.patient_id << ", fraction " << s.fraction << ", prescription " << s.prescription.dose_Gy
@@ -73,7 +73,14 @@ std::string workflow_summary(const AppState& s) {
                     c.value, c.rule.c_str(), c.pass ? "PASS" : "FAIL");
       o << buf;
     }
-    if (!s.plan->checks.empty()) o << "protocol: " << (s.plan->protocol_pass() ? "pass" : "FAIL") << "\n";
+    if (!s.plan->checks.empty()) {
+      const auto failures = s.plan->protocol_failures();
+      o << "protocol: "
+        << (s.plan->protocol_pass() ? std::string("pass")
+                                    : "FAIL (" + std::to_string(failures.size()) + " of " +
+                                          std::to_string(s.plan->checks.size()) + " constraints fail)")
+        << "\n";
+    }
     for (const auto& [name, ms] : s.plan->plan.timing_ms) {
       std::snprintf(buf, sizeof buf, "  timing %s: %.1f ms\n", name.c_str(), ms);
       o << buf;
@@ -81,6 +88,7 @@ std::string workflow_summary(const AppState& s) {
   } else {
     o << "plan: none\n";
   }
+  if (!stopped.empty()) o << "workflow stopped: " << stopped << "\n";
   o << "approvals:";
   if (s.approvals.empty()) o << " none";
   for (const auto& a : s.approvals) o << " " << a.user << " (" << a.role << ", " << a.at << ")";
@@ -90,6 +98,11 @@ std::string workflow_summary(const AppState& s) {
   o << buf << (s.delivery.message.empty() ? "" : " (" + s.delivery.message + ")") << "\n";
   if (s.delivery.session == "completed")
     o << "delivery completed\n";
+  else if (s.delivery.session == "none")
+    o << "delivery not started: " << (!stopped.empty() ? "the workflow stopped before it (see above)"
+                                      : s.approvals.size() < 2 ? "the plan is not approved"
+                                                               : (s.last_error.empty() ? "no delivery ran" : s.last_error))
+      << "\n";
   else
     o << "delivery not completed: "
       << (s.delivery.message.empty() ? (s.last_error.empty() ? "no delivery ran" : s.last_error) : s.delivery.message)
@@ -110,7 +123,7 @@ int run_headless_demo(const HeadlessOptions& options, std::ostream& out, std::os
   std::string failure;
   const auto status = run_script_headless(*env->console, std::move(script), options.timeout_s, failure);
   const AppState& s = env->console->state();
-  out << workflow_summary(s);
+  out << workflow_summary(s, status == ScriptRunner::Status::done ? std::string() : failure);
   const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   char buf[128];
   std::snprintf(buf, sizeof buf, "workflow time: %.1f s\n", elapsed_s);

@@ -24,8 +24,9 @@ struct HeadlessOptions {
 // the runner's final status; `failure` gets the reason when it failed.
 ScriptRunner::Status run_script_headless(Console& console, Script script, double timeout_s, std::string& failure);
 
-// The summary printed at the end: plan metrics with protocol pass/fail, approvals, delivery.
-std::string workflow_summary(const AppState& s);
+// The summary printed at the end: plan metrics with protocol pass/fail per constraint,
+// approvals, delivery. `stopped` is why the workflow stopped early (empty when it ran through).
+std::string workflow_summary(const AppState& s, const std::string& stopped = {});
 
 // Builds the demo environment, runs the workflow, prints the summary to `out`. Returns the
 // process exit code: 0 when the delivery completed (or the script succeeded), 1 otherwise.

@@ -1,12 +1,25 @@
 #include "ui/state/jobs.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <exception>
 
 namespace hdr::ui {
 
-JobRunner::~JobRunner() {
+bool lower_this_thread_priority() {
+  constexpr int kBackgroundNice = 10;  // CFS weight ~1/10 of a nice-0 thread
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  return ::setpriority(PRIO_PROCESS, tid, kBackgroundNice) == 0;
+}
+
+JobRunner::~JobRunner() { wait_all(); }
+
+void JobRunner::wait_all() {
   for (auto& j : jobs_)
     if (j->thread.joinable()) j->thread.join();
+  jobs_.clear();
 }
 
 bool JobRunner::start(const std::string& name, Work work) {
@@ -16,6 +29,7 @@ bool JobRunner::start(const std::string& name, Work work) {
   job->started = std::chrono::steady_clock::now();
   Job* raw = job.get();
   job->thread = std::thread([raw, w = std::move(work)]() {
+    lower_this_thread_priority();
     try {
       raw->commit = w(raw->progress);
     } catch (const std::exception& e) {

@@ -16,6 +16,13 @@
 
 namespace hdr::ui {
 
+// Lowers the calling thread's CPU priority (Linux per-thread nice 10): background work (the
+// planner, the simulated probe's physics, record-store writes) yields the CPU to the UI thread
+// and the GL rasteriser (Mesa llvmpipe runs on the CPU), so a frame is not delayed by our own
+// workers on a small machine. Threads the caller creates afterwards inherit it. Best effort:
+// returns false if the system refused.
+bool lower_this_thread_priority();
+
 class JobRunner {
  public:
   using Commit = std::function<void(AppState&)>;
@@ -36,6 +43,8 @@ class JobRunner {
 
   bool running(const std::string& name) const;
   bool any_running() const;
+  // Joins every worker (their results are dropped): shutdown only.
+  void wait_all();
 
  private:
   struct Job {

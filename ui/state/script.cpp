@@ -130,6 +130,8 @@ std::string state_value(const AppState& s, const std::string& path) {
   if (path == "calibration.accepted") return s.calibration.accepted_sk_U ? "true" : "false";
   if (path == "calibration.status") return s.calibration.last_status;
   if (path == "records.sessions") return std::to_string(s.records.sessions.size());
+  if (path == "records.audit") return std::to_string(s.records.audit.size());
+  if (path == "records.audit.newest_action") return s.records.audit.empty() ? "" : s.records.audit.front().action;
   if (path == "last_error") return s.last_error;
   const std::string metric_prefix = "metric.";  // metric.<structure>.<name>
   if (path.rfind(metric_prefix, 0) == 0 && s.plan) {
@@ -147,8 +149,41 @@ std::string state_value(const AppState& s, const std::string& path) {
   throw Error("expect: unknown state path '" + path + "'");
 }
 
+const char* awaited_job(const Intent& i) {
+  if (std::holds_alternative<intent::Login>(i)) return "login";
+  if (std::holds_alternative<intent::Approve>(i)) return "approve";
+  if (std::holds_alternative<intent::RecordCalibration>(i)) return "record_calibration";
+  if (std::holds_alternative<intent::RefreshRecords>(i)) return "records";
+  if (std::holds_alternative<intent::LoadCase>(i)) return "load_case";
+  return nullptr;
+}
+
 ScriptRunner::Status ScriptRunner::step(Console& console) {
   if (status_ != Status::running) return status_;
+  if (!awaiting_job_.empty()) {
+    constexpr double kRecordJobTimeout_s = 60.0;  // Argon2id and SQLite writes take well under 1 s each
+    if (console.job_running(awaiting_job_)) {
+      if (std::chrono::duration<double>(std::chrono::steady_clock::now() - awaiting_since_).count() > kRecordJobTimeout_s) {
+        failure_ = awaiting_where_ + ": its job '" + awaiting_job_ + "' did not finish within " + num(kRecordJobTimeout_s) + " s";
+        return status_ = Status::failed;
+      }
+      return status_;
+    }
+    const auto it = console.state().jobs.find(awaiting_job_);
+    const std::string error = it == console.state().jobs.end() ? std::string() : it->second.last_error;
+    const bool refused = awaiting_refused_;
+    const std::string where = awaiting_where_;
+    awaiting_job_.clear();
+    if (!error.empty() && !refused) {
+      failure_ = where + ": " + error;
+      return status_ = Status::failed;
+    }
+    if (error.empty() && refused) {
+      failure_ = where + ": was accepted but the script expects a refusal";
+      return status_ = Status::failed;
+    }
+    return status_;
+  }
   if (next_ >= script_.size()) return status_ = Status::done;
   const ScriptEntry& entry = script_[next_];
   const std::string where = "script entry " + std::to_string(next_) + " (" + intent_name(entry.intent) + ")";
@@ -205,12 +240,25 @@ ScriptRunner::Status ScriptRunner::step(Console& console) {
       if (end == value.c_str() || !std::isfinite(v) || v < *x->min)
         return fail(x->path + " = " + value + ", expected at least " + num(*x->min));
     } else if (value != x->equals) {
-      return fail(x->path + " = '" + value + "', expected '" + x->equals + "'");
+      std::string why;
+      if (x->path == "plan.protocol_pass" && s.plan) {
+        for (const auto& f : s.plan->protocol_failures()) why += (why.empty() ? "" : "; ") + f;
+        if (s.plan->metrics_pending) why = "the edited dwell times are still being evaluated";
+      }
+      return fail(x->path + " = '" + value + "', expected '" + x->equals + "'" + (why.empty() ? "" : ": " + why));
     }
     ++next_;
     return status_;
   }
   const bool accepted = console.apply(entry.intent);
+  if (accepted && awaited_job(entry.intent)) {
+    awaiting_job_ = awaited_job(entry.intent);
+    awaiting_refused_ = entry.expect_refused;
+    awaiting_where_ = where;
+    awaiting_since_ = std::chrono::steady_clock::now();
+    ++next_;
+    return status_;
+  }
   if (accepted && entry.expect_refused) return fail("was accepted but the script expects a refusal");
   if (!accepted && !entry.expect_refused) return fail(s.last_error);
   ++next_;

@@ -30,7 +30,10 @@ Script parse_script(const std::string& json_text, const std::string& file);
 std::string state_value(const AppState& s, const std::string& path);
 
 // Runs a script one step at a time without blocking, so the window keeps drawing frames:
-// call step() once per frame (after Console::poll()).
+// call step() once per frame (after Console::poll()). An intent whose work is a record-store
+// job (login, approve, record_calibration, refresh_records, load_case) is judged when its job
+// ends, and the next entry waits for it as an operator waits for the progress bar: the job's
+// error fails the script, or satisfies `"refused": true`.
 class ScriptRunner {
  public:
   enum class Status { running, done, failed };
@@ -47,6 +50,13 @@ class ScriptRunner {
   std::string failure_;
   bool waiting_ = false;
   std::chrono::steady_clock::time_point wait_started_;
+  std::string awaiting_job_;      // job started by the last entry, judged when it ends
+  bool awaiting_refused_ = false; // that entry expects a refusal
+  std::string awaiting_where_;
+  std::chrono::steady_clock::time_point awaiting_since_;
 };
+
+// The worker job an accepted intent starts and the script waits for, or nullptr.
+const char* awaited_job(const Intent& i);
 
 }  // namespace hdr::ui

@@ -6,8 +6,17 @@
 namespace hdr::ui {
 
 namespace {
+bool job_running(const AppState& s, const char* name) {
+  const auto it = s.jobs.find(name);
+  return it != s.jobs.end() && it->second.running;
+}
+
 void draw_login(const AppState& s, ViewContext& ctx, Intents& out) {
   auto& sc = ctx.scratch;
+  if (job_running(s, "login")) {
+    draw_job(s, "login");  // the password check (Argon2id) runs on a worker
+    return;
+  }
   if (s.user) {
     ImGui::Text("Logged in as %s (%s)", s.user->c_str(), s.role->c_str());
     ImGui::SameLine();
@@ -22,6 +31,7 @@ void draw_login(const AppState& s, ViewContext& ctx, Intents& out) {
     out.push_back(intent::Login{sc.login_user, sc.login_password});
     sc.login_password[0] = '\0';
   }
+  if (s.jobs.count("login")) draw_job(s, "login");  // a refused login says why
   if (ctx.demo)
     ImGui::TextDisabled("Demo users: %s / %s, %s / %s, %s / %s", demo::kPhysician.name, demo::kPhysician.password,
                         demo::kPhysicist.name, demo::kPhysicist.password, demo::kTherapist.name, demo::kTherapist.password);
@@ -43,11 +53,18 @@ void draw_approval(const AppState& s, ViewContext& ctx, Intents& out) {
               current ? "" : " (OUT OF DATE: re-optimise first)");
   if (s.stored_plan_id) ImGui::Text("Stored as plan %lld", static_cast<long long>(*s.stored_plan_id));
   draw_metrics_table(s);
+  if (!s.plan->protocol_pass()) {
+    // A plan outside the protocol is not signed without looking: name what fails, above the button.
+    ImGui::TextColored(widgets::kRed, "This plan does NOT meet the protocol:");
+    for (const auto& f : s.plan->protocol_failures()) ImGui::BulletText("%s", f.c_str());
+  }
   ImGui::Separator();
   ImGui::Text("Approvals (%zu of 2 required: physician and physicist)", s.approvals.size());
   for (const auto& a : s.approvals) ImGui::BulletText("%s (%s) at %s", a.user.c_str(), a.role.c_str(), a.at.c_str());
   const bool role_ok = s.role && (*s.role == "physician" || *s.role == "physicist");
-  if (widgets::big_button("Approve plan", role_ok && current, 260)) out.push_back(intent::Approve{});
+  const bool approving = job_running(s, "approve");
+  if (widgets::big_button("Approve plan", role_ok && current && !approving, 260)) out.push_back(intent::Approve{});
+  if (s.jobs.count("approve")) draw_job(s, "approve");
   if (s.user && !role_ok) ImGui::TextColored(widgets::kAmber, "Only a physician or a physicist approves plans.");
 }
 

@@ -61,6 +61,7 @@ void draw_calibration(const AppState& s, ViewContext& ctx, Intents& out) {
   const bool physicist = s.role && *s.role == "physicist";
   if (widgets::big_button("Record and accept", physicist, 260))
     out.push_back(intent::RecordCalibration{measurement_json(sc), true, sc.cal_reason});
+  if (s.jobs.count("record_calibration")) draw_job(s, "record_calibration");
   if (!s.calibration.last_result.empty()) {
     const ImVec4 col = s.calibration.last_status == "pass" ? widgets::kGreen
                        : s.calibration.last_status == "warn" ? widgets::kAmber : widgets::kRed;

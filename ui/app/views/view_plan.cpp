@@ -62,6 +62,7 @@ void draw_plan(const AppState& s, ViewContext& ctx, Intents& out) {
     ImGui::Text("total %.1f s at %.0f U", total, s.plan->plan.source.air_kerma_strength_U);
     ImGui::SameLine();
     if (s.plan->geometry_revision != s.geometry_revision) widgets::chip("OUT OF DATE", widgets::kAmber);
+    else if (s.plan->metrics_pending) widgets::chip("RE-EVALUATING", widgets::kAmber);
     else widgets::chip(s.plan->protocol_pass() ? "PROTOCOL PASS" : "PROTOCOL FAIL",
                        s.plan->protocol_pass() ? widgets::kGreen : widgets::kRed);
   }

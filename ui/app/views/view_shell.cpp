@@ -27,11 +27,16 @@ void draw_status_bar(const AppState& s, ViewContext&, Intents& out) {
                 s.fraction, s.prescription.dose_Gy);
   ImGui::TextUnformatted(buf);
   ImGui::SameLine(0, 30);
-  ImGui::Text("User: %s", s.user ? (*s.user + " (" + *s.role + ")").c_str() : "not logged in");
+  const auto login = s.jobs.find("login");
+  const bool logging_in = login != s.jobs.end() && login->second.running;
+  ImGui::Text("User: %s", s.user ? (*s.user + " (" + *s.role + ")").c_str() : logging_in ? "logging in..." : "not logged in");
   if (!s.plan)
     widgets::chip("PLAN: none", widgets::kGrey);
   else if (s.plan->geometry_revision != s.geometry_revision)
     widgets::chip("PLAN: OUT OF DATE", widgets::kAmber);
+  else if (!s.plan->protocol_pass() && s.approvals.size() < 2)
+    widgets::chip(s.plan->metrics_pending ? "PLAN: RE-EVALUATING" : "PLAN: FAILS PROTOCOL",
+                  s.plan->metrics_pending ? widgets::kAmber : widgets::kRed);
   else
     widgets::chip(s.approvals.size() >= 2 ? "PLAN: APPROVED" : "PLAN: NOT APPROVED",
                   s.approvals.size() >= 2 ? widgets::kGreen : widgets::kAmber);
