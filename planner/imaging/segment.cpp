@@ -24,6 +24,8 @@ struct Prepared {
   cv::Mat imaged;                  // CV_8U: pixels some frame images (before erosion)
   cv::Mat mask;                    // CV_8U: imaged region, eroded (edges near its rim ignored)
   double scale = 1.0;              // robust intensity spread, normalises edge strengths
+  std::vector<cv::Mat> light;      // CV_32F per position: working grid lightly smoothed, echoes kept (urethra)
+  std::vector<std::vector<std::array<double, 2>>> needle_echoes;  // per position: needle-like echoes (not catheter walls)
 };
 
 bool in_mask(const WorkingGrid& g, const cv::Mat& mask, double x, double y) {
@@ -41,6 +43,9 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
     const Frame& f = sweep.frames[idx];
     WorkingGrid g = make_working_grid(f.image, o.working_mm);
     cv::Mat nz = g.img > 0.5f;
+    cv::Mat light;
+    cv::GaussianBlur(g.img, light, cv::Size(0, 0), 0.75 / o.working_mm);
+    std::vector<std::array<double, 2>> frame_needles;
     // Specular reflectors (needles and their reverberation tails, calcifications) found as
     // compact echoes far above their local surroundings — not simply the brightest pixels, which
     // in a hyperechoic gland are the gland itself — are left out of the working grid's averages
@@ -51,16 +56,22 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
       // Needle-like echoes and their reverberation tails, behind them along the beam. A tail's
       // length is measured: it runs on while the beam behind the echo stays brighter than the
       // tissue beside it at the same depth.
-      cv::Mat fs;
-      full.convertTo(fs, CV_32F);
-      cv::GaussianBlur(fs, fs, cv::Size(0, 0), 0.4 / f.image.spacing_mm[0], 0.4 / f.image.spacing_mm[1]);
-      auto at = [&](double x, double y, float* v) {
-        const double c = f.image.col_of_x(x), r = f.image.row_of_y(y);
-        if (c < 0 || r < 0 || c > fs.cols - 2 || r > fs.rows - 2) return false;
-        *v = WorkingGrid::sample_mat(fs, c, r);
+      auto at = [&](double x, double y, float* v) {  // 3x3 mean of the frame about (x, y)
+        const int c = static_cast<int>(std::lround(f.image.col_of_x(x))), r = static_cast<int>(std::lround(f.image.row_of_y(y)));
+        if (c < 1 || r < 1 || c > full.cols - 2 || r > full.rows - 2) return false;
+        int sum = 0;
+        for (int dr = -1; dr <= 1; ++dr) {
+          const std::uint8_t* row = full.ptr<std::uint8_t>(r + dr);
+          sum += row[c - 1] + row[c] + row[c + 1];
+        }
+        *v = static_cast<float>(sum) / 9.0f;
         return true;
       };
-      for (const Echo& e : find_echoes(f.image)) {
+      const std::vector<Echo> echoes = find_echoes(f.image);
+      const NeedleOptions needle_defaults;
+      for (const Echo& e : echoes)
+        if (e.width_mm <= needle_defaults.max_width_mm && e.behind_ratio >= needle_defaults.lumen_ratio) frame_needles.push_back({e.x_mm, e.y_mm});
+      for (const Echo& e : echoes) {
         if (e.width_mm > 8.0) continue;
         const double rr = std::hypot(e.x_mm, e.y_mm);
         const double ux = e.x_mm / rr, uy = e.y_mm / rr;
@@ -101,14 +112,19 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
         }
         cv::fillConvexPoly(spec, quad, cv::Scalar(255));
       }
-      cv::Mat valid, num;
-      cv::bitwise_not(spec, valid);
-      valid.convertTo(valid, CV_32F, 1.0 / 255.0);
-      full.convertTo(num, CV_32F);
-      num = num.mul(valid);
       cv::Mat num_w, den_w;
-      cv::resize(num, num_w, g.img.size(), 0, 0, cv::INTER_AREA);
-      cv::resize(valid, den_w, g.img.size(), 0, 0, cv::INTER_AREA);
+      if (echoes.empty()) {
+        num_w = g.img.clone();
+        den_w = cv::Mat::ones(g.img.size(), CV_32F);
+      } else {
+        cv::Mat valid, num;
+        cv::bitwise_not(spec, valid);
+        valid.convertTo(valid, CV_32F, 1.0 / 255.0);
+        full.convertTo(num, CV_32F);
+        num = num.mul(valid);
+        cv::resize(num, num_w, g.img.size(), 0, 0, cv::INTER_AREA);
+        cv::resize(valid, den_w, g.img.size(), 0, 0, cv::INTER_AREA);
+      }
       const double sg = 1.0 / o.working_mm;
       cv::GaussianBlur(num_w, num_w, cv::Size(0, 0), sg);
       cv::GaussianBlur(den_w, den_w, cv::Size(0, 0), sg);
@@ -128,15 +144,22 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
     else cv::bitwise_or(p.imaged, nz, p.imaged);
     if (!p.z.empty() && std::abs(f.z_mm - p.z.back()) < 1e-6) {  // repeated position: average
       p.grids.back().img += g.img;
+      p.light.back() += light;
+      p.needle_echoes.back().insert(p.needle_echoes.back().end(), frame_needles.begin(), frame_needles.end());
       counts.back() += 1;
     } else {
       p.z.push_back(f.z_mm);
       p.grids.push_back(std::move(g));
+      p.light.push_back(light);
+      p.needle_echoes.push_back(std::move(frame_needles));
       counts.push_back(1);
     }
   }
   for (size_t k = 0; k < p.grids.size(); ++k) {
-    if (counts[k] > 1) p.grids[k].img /= counts[k];
+    if (counts[k] > 1) {
+      p.grids[k].img /= counts[k];
+      p.light[k] /= counts[k];
+    }
     // A ~4.5 mm median: rank statistics ignore what is left of needle tails and smooth speckle.
     cv::Mat m8;
     p.grids[k].img.convertTo(m8, CV_8U);
@@ -470,26 +493,62 @@ std::vector<bool> run_containing(const std::vector<bool>& flag, size_t ref) {
   return out;
 }
 
-// Urethra: the strongest blob (either polarity) of ~3 mm radius near the gland's centre.
-std::array<double, 2> find_urethra(const WorkingGrid& g, double cx, double cy, double mean_r) {
-  double best = -1;
-  std::array<double, 2> at{cx, cy};
-  const double reach = 0.45 * mean_r;
+// Urethra response at (x, y) on the lightly smoothed frame: a lumen (hypoechoic urethra, or the
+// anechoic lumen of a Foley catheter) darker than the ring 3-4.5 mm around it (gland, or the
+// catheter's bright wall), in grey levels; -inf where it cannot be (outside the frame, on or in
+// the beam shadow behind a needle echo).
+double urethra_response(const WorkingGrid& g, const cv::Mat& light, const std::vector<std::array<double, 2>>& needles, double x, double y) {
+  constexpr double ninf = -std::numeric_limits<double>::infinity();
+  for (const auto& e : needles) {
+    // on the needle, or behind it along the beam (its shadow and tail)
+    const double rr = std::max(1e-6, std::hypot(e[0], e[1]));
+    const double ux = e[0] / rr, uy = e[1] / rr;
+    const double dx = x - e[0], dy = y - e[1];
+    const double along = std::clamp(dx * ux + dy * uy, 0.0, 10.0);
+    if (std::hypot(dx - along * ux, dy - along * uy) < 3.0) return ninf;
+  }
+  auto at = [&](double px, double py, double* v) {
+    const double c = g.col(px), r = g.row(py);
+    if (c < 0 || r < 0 || c > light.cols - 1 || r > light.rows - 1) return false;
+    *v = static_cast<double>(WorkingGrid::sample_mat(light, c, r));
+    return true;
+  };
+  double v = 0, in = 0, ring = 0;
+  int ni = 0, nr = 0;
+  if (at(x, y, &v)) {
+    in += v;
+    ++ni;
+  }
   constexpr int K = 12;
+  for (int k = 0; k < K; ++k) {
+    const double th = 2 * kPi * k / K, cs = std::cos(th), sn = std::sin(th);
+    if (at(x + 1.25 * cs, y + 1.25 * sn, &v)) {
+      in += v;
+      ++ni;
+    }
+    for (double rad : {3.25, 4.25})
+      if (at(x + rad * cs, y + rad * sn, &v)) {
+        ring += v;
+        ++nr;
+      }
+  }
+  if (ni < K / 2 || nr < K) return ninf;
+  return ring / nr - in / ni;
+}
+
+// The urethra's centre on one frame: the best lumen response within `reach` of (cx, cy), with a
+// mild pull towards (cx, cy) (the urethra runs near the gland's centre).
+std::array<double, 2> find_urethra(const WorkingGrid& g, const cv::Mat& light, const std::vector<std::array<double, 2>>& needles, double cx,
+                                   double cy, double reach, double scale) {
+  double best = -std::numeric_limits<double>::infinity();
+  std::array<double, 2> at{cx, cy};
   for (double dy = -reach; dy <= reach; dy += 0.5)
     for (double dx = -reach; dx <= reach; dx += 0.5) {
       if (dx * dx + dy * dy > reach * reach) continue;
-      const double x = cx + dx, y = cy + dy;
-      double in = static_cast<double>(g.sample(x, y)), ring = 0;
-      for (int k = 0; k < K; ++k) {
-        const double th = 2 * kPi * k / K;
-        in += static_cast<double>(g.sample(x + 1.5 * std::cos(th), y + 1.5 * std::sin(th)));
-        ring += static_cast<double>(g.sample(x + 5.0 * std::cos(th), y + 5.0 * std::sin(th)));
-      }
-      const double resp = std::abs(in / (K + 1) - ring / K) - 0.02 * (dx * dx + dy * dy);
+      const double resp = urethra_response(g, light, needles, cx + dx, cy + dy) - 0.5 * scale * (dx * dx + dy * dy) / (reach * reach);
       if (resp > best) {
         best = resp;
-        at = {x, y};
+        at = {cx + dx, cy + dy};
       }
     }
   return at;
@@ -680,6 +739,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   formats::Structure rectum{"rectum", formats::StructureKind::organ_at_risk, {}};
   std::vector<std::array<double, 2>> uc(n);
   std::vector<size_t> present_idx;
+  std::vector<double> mean_r;
   for (size_t k = 0; k < n; ++k) {
     if (!present[k]) continue;
     const auto c = centre_at(k);
@@ -687,8 +747,44 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
     prostate.slices.push_back(polygon(p.z[k], c[0], c[1], r3[k]));
     double mr = 0;
     for (double v : r3[k]) mr += v;
-    uc[k] = find_urethra(p.grids[k], c[0], c[1], mr / N);
+    mean_r.push_back(mr / N);
     present_idx.push_back(k);
+  }
+  // Each present frame's best lumen near the gland's centre; then, as the urethra is continuous
+  // through the gland, a robust straight line through those centres (least squares, the
+  // farthest quarter dropped, refitted) and each frame searched again within 2.5 mm of it.
+  for (size_t q = 0; q < present_idx.size(); ++q) {
+    const size_t k = present_idx[q];
+    const auto c = centre_at(k);
+    uc[k] = find_urethra(p.grids[k], p.light[k], p.needle_echoes[k], c[0], c[1], 0.45 * mean_r[q], p.scale);
+  }
+  if (present_idx.size() >= 3) {
+    std::vector<size_t> use = present_idx;
+    double lax = 0, lbx = 0, lay = 0, lby = 0;
+    for (int it = 0; it < 2; ++it) {
+      double w = 0, uz = 0, uzz = 0, ux = 0, uy = 0, uzx = 0, uzy = 0;
+      for (size_t k : use) {
+        w += 1;
+        uz += p.z[k];
+        uzz += p.z[k] * p.z[k];
+        ux += uc[k][0];
+        uy += uc[k][1];
+        uzx += p.z[k] * uc[k][0];
+        uzy += p.z[k] * uc[k][1];
+      }
+      const double dd = w * uzz - uz * uz;
+      lbx = dd > 1e-9 ? (w * uzx - uz * ux) / dd : 0.0;
+      lby = dd > 1e-9 ? (w * uzy - uz * uy) / dd : 0.0;
+      lax = (ux - lbx * uz) / w;
+      lay = (uy - lby * uz) / w;
+      std::vector<std::pair<double, size_t>> res;
+      for (size_t k : present_idx) res.push_back({std::hypot(uc[k][0] - lax - lbx * p.z[k], uc[k][1] - lay - lby * p.z[k]), k});
+      std::sort(res.begin(), res.end());
+      use.clear();
+      for (size_t q = 0; q < std::max<size_t>(3, res.size() - res.size() / 4); ++q) use.push_back(res[q].second);
+    }
+    for (size_t k : present_idx)
+      uc[k] = find_urethra(p.grids[k], p.light[k], p.needle_echoes[k], lax + lbx * p.z[k], lay + lby * p.z[k], 2.5, p.scale);
   }
   // Urethra centres: median over three neighbouring frames (the urethra runs smoothly).
   for (size_t q = 0; q < present_idx.size(); ++q) {

@@ -26,7 +26,11 @@
 //     mid-gland contrast, its interior resembles the mid-gland's (within 2.5 noise units: the
 //     anechoic bladder does not) and it belongs to the contiguous run of such frames
 //     (apex/base; a single doubtful frame between two present ones counts as present).
-// Urethra: the strongest blob near the gland's centre. Rectum: the probe's circle plus the
+// Urethra: its own appearance — a lumen (hypoechoic urethra, or a Foley catheter's anechoic
+// lumen inside its bright wall) darker than the ring 3-4.5 mm around it, on a lightly smoothed
+// frame — near the gland's centre, never on a needle echo nor in the beam shadow behind one;
+// continuous through the sweep (a robust straight line through the per-frame centres, each
+// frame searched again within 2.5 mm of it, then a 3-frame median). Rectum: the probe's circle plus the
 // measured rectal-wall thickness, on every frame.
 #include <string>
 #include <vector>

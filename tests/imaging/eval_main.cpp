@@ -1,8 +1,9 @@
 // Evaluation program: segmentation and needle detection on N simulated sweeps, printing the
 // issue's figures per sweep and overall. Usage: eval_imaging [first_seed] [count]
 // With DUMP=1 in the environment, writes /tmp/dbg_s<seed>_f<k>.png with the truth (white) and
-// the automatic (black) prostate contours drawn in.
+// the automatic (black) prostate and urethra contours drawn in.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -18,7 +19,8 @@
 #include "planner/imaging/trus_io.hpp"
 
 namespace {
-void dump(const hdr::imaging::Frame& f, const hdr::formats::Structure* a, const hdr::formats::Structure* b, const std::string& path) {
+void dump(const hdr::imaging::Frame& f, const hdr::formats::Structure* a, const hdr::formats::Structure* b, const std::string& path,
+          const hdr::formats::Structure* ua = nullptr, const hdr::formats::Structure* ub = nullptr) {
   auto im = f.image;
   auto draw = [&](const hdr::formats::Structure* s, std::uint8_t v) {
     if (!s) return;
@@ -38,6 +40,8 @@ void dump(const hdr::imaging::Frame& f, const hdr::formats::Structure* a, const 
   };
   draw(a, 255);
   draw(b, 0);
+  draw(ua, 255);
+  draw(ub, 0);
   std::ofstream o(path, std::ios::binary);
   o << hdr::imaging::encode_png(im);
 }
@@ -60,7 +64,8 @@ int main(int argc, char** argv) {
   const int first = argc > 1 ? std::atoi(argv[1]) : 1;
   const int count = argc > 2 ? std::atoi(argv[2]) : 20;
   int n_truth = 0, n_found = 0, max_false = 0;
-  double sum_dice = 0, min_dice = 1, sum_mad = 0, max_hd = 0, max_dv = 0;
+  double sum_dice = 0, min_dice = 1, sum_mad = 0, max_hd = 0, max_dv = 0, u_sum = 0, u_worst = 0;
+  int u_on_needle = 0;
   for (int s = first; s < first + count; ++s) {
     hdr::imaging::SimulationOptions o;
     o.needle_count = s % 3 == 0 ? 0 : 4 + s % 13;
@@ -81,7 +86,41 @@ int main(int argc, char** argv) {
                 seg.report.initial_radius_mm, sim.anatomy.cx_mm, sim.anatomy.cy_mm, sim.anatomy.half_width_mm, sim.anatomy.half_height_mm);
     if (std::getenv("DUMP"))
       for (size_t k = 0; k < sim.sweep.frames.size(); ++k)
-        dump(sim.sweep.frames[k], truth, test, "/tmp/dbg_s" + std::to_string(s) + "_f" + std::to_string(k) + ".png");
+        dump(sim.sweep.frames[k], truth, test, "/tmp/dbg_s" + std::to_string(s) + "_f" + std::to_string(k) + ".png",
+             hdr::formats::find_structure(sim.truth_structures, "urethra"), hdr::formats::find_structure(seg.structures, "urethra"));
+    {  // urethra: centre error on slices present in both, and slices whose centre lies on a true needle
+      const auto* ut = hdr::formats::find_structure(seg.structures, "urethra");
+      const auto* ur = hdr::formats::find_structure(sim.truth_structures, "urethra");
+      double sum = 0, worst = 0;
+      int n = 0, on_needle = 0;
+      auto centre = [](const hdr::formats::ContourSlice& sl) {
+        double x = 0, y = 0;
+        for (const auto& q : sl.points_mm) {
+          x += q[0];
+          y += q[1];
+        }
+        return std::array<double, 2>{x / static_cast<double>(sl.points_mm.size()), y / static_cast<double>(sl.points_mm.size())};
+      };
+      if (ut && ur)
+        for (const auto& a_sl : ut->slices)
+          for (const auto& b_sl : ur->slices)
+            if (std::abs(a_sl.z_mm - b_sl.z_mm) < 1e-6) {
+              const auto ca = centre(a_sl), cb = centre(b_sl);
+              const double d = std::hypot(ca[0] - cb[0], ca[1] - cb[1]);
+              sum += d;
+              worst = std::max(worst, d);
+              ++n;
+              for (const auto& nd : sim.anatomy.needles)
+                if (a_sl.z_mm <= nd.z_tip_mm &&
+                    std::hypot(ca[0] - nd.x_mm - nd.slope_x * (a_sl.z_mm - nd.z_entry_mm), ca[1] - nd.y_mm - nd.slope_y * (a_sl.z_mm - nd.z_entry_mm)) < 2.5)
+                  ++on_needle;
+            }
+      std::printf("   urethra: foley %d, centre error mean %.2f max %.2f mm over %d slices, %d on a needle\n", sim.anatomy.foley ? 1 : 0,
+                  n ? sum / n : 0.0, worst, n, on_needle);
+      u_sum += n ? sum / n : 0.0;
+      u_worst = std::max(u_worst, worst);
+      u_on_needle += on_needle;
+    }
     const auto t1 = std::chrono::steady_clock::now();
     const auto needles = hdr::imaging::detect_needles(sim.sweep);
     const double nms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
@@ -102,5 +141,6 @@ int main(int argc, char** argv) {
   }
   std::printf("MEAN dice %.3f  MIN dice %.3f  mean MAD %.2f  max HD95 %.2f  max |dV| %.1f%%\n", sum_dice / count, min_dice,
               sum_mad / count, max_hd, max_dv);
+  std::printf("URETHRA centre error mean %.2f mm, worst slice %.2f mm, %d slices on a needle\n", u_sum / count, u_worst, u_on_needle);
   std::printf("NEEDLES found %d/%d (%.1f%%)  max false per sweep %d\n", n_found, n_truth, n_truth ? 100.0 * n_found / n_truth : 100.0, max_false);
 }
