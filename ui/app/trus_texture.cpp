@@ -2,9 +2,16 @@
 
 #include <SDL_opengl.h>
 
+#include <cstdint>
 #include <vector>
 
 namespace hdr::ui {
+
+void ImageTexture::draw_opaque(ImDrawList* dl, unsigned int texture, ImVec2 p0, ImVec2 p1) {
+  dl->AddCallback([](const ImDrawList*, const ImDrawCmd*) { glDisable(GL_BLEND); }, nullptr);
+  dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<std::uintptr_t>(texture)), p0, p1);
+  dl->AddCallback([](const ImDrawList*, const ImDrawCmd*) { glEnable(GL_BLEND); }, nullptr);
+}
 
 ImageTexture::~ImageTexture() {
   if (texture_ != 0) glDeleteTextures(1, &texture_);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 
+#include <imgui.h>
+
 #include "ui/state/app_state.hpp"
 
 namespace hdr::ui {
@@ -19,6 +21,9 @@ class ImageTexture {
   // Uploads `image` if it differs from the one shown; returns the GL texture id (0 if none).
   unsigned int show(const std::shared_ptr<const GrayImage>& image);
   const GrayImage* image() const { return shown_.get(); }
+  // Draws the texture into [p0, p1] with blending off: the image is opaque, and on a software
+  // rasteriser (Mesa llvmpipe) blending a large quad reads back every pixel it covers.
+  static void draw_opaque(ImDrawList* dl, unsigned int texture, ImVec2 p0, ImVec2 p1);
 
  private:
   unsigned int texture_ = 0;

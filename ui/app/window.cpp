@@ -52,8 +52,12 @@ void draw_current_view(const AppState& s, ViewContext& ctx, Intents& out) {
 Intents draw_console(const AppState& s, ViewContext& ctx) {
   Intents out;
   const ImGuiIO& io = ImGui::GetIO();
+  // NoBackground: the three windows tile the screen, and glClear already paints it in the
+  // window colour; their own full-screen background quads would double the fill work, which
+  // on a software rasteriser (Mesa llvmpipe) is most of the frame.
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                 ImGuiWindowFlags_NoBackground;
   const float bar_h = 112.0F, nav_w = 250.0F;
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(io.DisplaySize.x, bar_h));
@@ -191,7 +195,8 @@ int run_window(const WindowOptions& options) {
         ImGui::Render();
         const ImGuiIO& io = ImGui::GetIO();
         glViewport(0, 0, static_cast<int>(io.DisplaySize.x), static_cast<int>(io.DisplaySize.y));
-        glClearColor(0.08F, 0.09F, 0.11F, 1.0F);
+        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];  // the windows draw no background
+        glClearColor(bg.x, bg.y, bg.z, 1.0F);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         glFinish();  // the frame's work is done here (excludes the wait for vsync)

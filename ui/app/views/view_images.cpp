@@ -82,6 +82,43 @@ formats::Vec2 catheter_at(const formats::Catheter& c, double z_mm) {
   return {p.front()[0], p.front()[1]};
 }
 
+// Draws `image` (through `texture`) fitted into `size` at the cursor, keeping its aspect
+// ratio, on black; without an image, the usual TRUS field with `missing` written on it.
+Mapping draw_image(ImDrawList* dl, ImVec2 size, const std::shared_ptr<const GrayImage>& image, ImageTexture& texture,
+                   const char* missing) {
+  double u0 = -40, u1 = 40, v0 = -10, v1 = 50;  // mm: the usual TRUS field
+  if (const GrayImage* img = image.get()) {
+    u0 = img->origin_mm[0] - 0.5 * img->spacing_mm[0];
+    u1 = u0 + img->width * img->spacing_mm[0];
+    v0 = img->origin_mm[1] - 0.5 * img->spacing_mm[1];
+    v1 = v0 + img->height * img->spacing_mm[1];
+  }
+  const Mapping m = fit(ImGui::GetCursorScreenPos(), size, u0, u1, v0, v1);
+  if (const unsigned tex = texture.show(image); tex != 0) {
+    // The image is opaque and fills the rectangle: no black underlay (fill costs on llvmpipe).
+    ImageTexture::draw_opaque(dl, tex, m.p0, m.p1);
+  } else {
+    dl->AddRectFilled(m.p0, m.p1, IM_COL32(0, 0, 0, 255));
+    dl->AddText(ImVec2(m.p0.x + 20, m.p0.y + 20), IM_COL32(255, 200, 0, 255), missing);
+  }
+  return m;
+}
+
+// The cache's lines for this dose grid, plane and prescription (recomputed on change).
+const IsodoseCache& isodoses(IsodoseCache& cache, const std::shared_ptr<const DoseVolume>& dose, double plane_mm,
+                             double prescription_Gy, bool sagittal) {
+  if (cache.dose == dose.get() && cache.plane_mm == plane_mm && cache.prescription_Gy == prescription_Gy) return cache;
+  cache.dose = dose.get();
+  cache.keep = dose;
+  cache.plane_mm = plane_mm;
+  cache.prescription_Gy = prescription_Gy;
+  for (int l = 0; l < 4; ++l) {
+    const double level = kIsodosePct[l] / 100.0 * prescription_Gy;
+    cache.lines[l] = sagittal ? isodose_segments_sagittal(*dose, plane_mm, level) : isodose_segments(*dose, plane_mm, level);
+  }
+  return cache;
+}
+
 void draw_isodose_legend(ImDrawList* dl, ImVec2 at, double prescription_Gy) {
   for (int l = 0; l < 4; ++l) {
     char label[48];
@@ -110,22 +147,8 @@ void draw_job(const AppState& s, const char* job) {
 
 void draw_axial(const AppState& s, ViewContext& ctx, Intents& out, ImVec2 size, Overlay overlay) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImVec2 origin = ImGui::GetCursorScreenPos();
-  const GrayImage* img = s.live_frame.get();
-  // Field of view: the frame's extent, or the usual TRUS field when no frame arrived yet.
-  double u0 = -40, u1 = 40, v0 = -10, v1 = 50;
-  if (img) {
-    u0 = img->origin_mm[0] - 0.5 * img->spacing_mm[0];
-    u1 = u0 + img->width * img->spacing_mm[0];
-    v0 = img->origin_mm[1] - 0.5 * img->spacing_mm[1];
-    v1 = v0 + img->height * img->spacing_mm[1];
-  }
-  const Mapping m = fit(origin, size, u0, u1, v0, v1);
-  dl->AddRectFilled(m.p0, m.p1, IM_COL32(0, 0, 0, 255));
-  if (const unsigned tex = ctx.live.show(s.live_frame); tex != 0)
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<std::uintptr_t>(tex)), m.p0, m.p1);
-  else
-    dl->AddText(ImVec2(m.p0.x + 20, m.p0.y + 20), IM_COL32(255, 200, 0, 255), "no live image (frame source not running)");
+  const Mapping m = draw_image(dl, size, s.live_frame, ctx.live, "no live image (frame source not running)");
+  const double u0 = m.u0, u1 = m.u1, v1 = m.v1;
   ImGui::InvisibleButton("axial", ImVec2(m.p1.x - m.p0.x, m.p1.y - m.p0.y));
   const bool hovered = ImGui::IsItemHovered();
   const bool activated = ImGui::IsItemActivated();
@@ -139,7 +162,12 @@ void draw_axial(const AppState& s, ViewContext& ctx, Intents& out, ImVec2 size, 
 
   if (has(overlay, Overlay::grid)) {
     for (double x = std::ceil(u0 / kTemplatePitch_mm) * kTemplatePitch_mm; x <= u1; x += kTemplatePitch_mm)
-      for (double y = 0.0; y <= v1; y += kTemplatePitch_mm) dl->AddCircleFilled(m.screen(x, y), 1.6F, IM_COL32(0, 255, 255, 110));
+      for (double y = 0.0; y <= v1; y += kTemplatePitch_mm) {
+        // A 3 px square per hole: two triangles, where an anti-aliased disc costs ~30 (the
+        // software rasteriser pays per triangle; ~280 holes are on screen).
+        const ImVec2 c = m.screen(x, y);
+        dl->AddRectFilled(ImVec2(c.x - 1.5F, c.y - 1.5F), ImVec2(c.x + 1.5F, c.y + 1.5F), IM_COL32(0, 255, 255, 110));
+      }
   }
 
   auto& sc = ctx.scratch;
@@ -156,7 +184,8 @@ void draw_axial(const AppState& s, ViewContext& ctx, Intents& out, ImVec2 size, 
                              sc.drag_point == static_cast<int>(p);
         poly.push_back(dragged ? m.screen(sc.drag_mm.x, sc.drag_mm.y) : m.screen(pts[p][0], pts[p][1]));
       }
-      dl->AddPolyline(poly.data(), static_cast<int>(poly.size()), structure_colour(st.name), ImDrawFlags_Closed, 2.5F);
+      // Integer widths use ImGui's textured anti-aliasing: 2 triangles a segment instead of ~6.
+      dl->AddPolyline(poly.data(), static_cast<int>(poly.size()), structure_colour(st.name), ImDrawFlags_Closed, 3.0F);
       if (edit) {
         for (size_t p = 0; p < poly.size(); ++p) {
           dl->AddCircle(poly[p], 4.0F, structure_colour(st.name));
@@ -181,11 +210,10 @@ void draw_axial(const AppState& s, ViewContext& ctx, Intents& out, ImVec2 size, 
   }
 
   if (has(overlay, Overlay::isodoses) && s.plan && s.plan->dose) {
-    for (int l = 0; l < 4; ++l) {
-      const double level = kIsodosePct[l] / 100.0 * s.prescription.dose_Gy;
-      for (const auto& seg : isodose_segments(*s.plan->dose, z, level))
+    const IsodoseCache& iso = isodoses(ctx.axial_isodoses, s.plan->dose, z, s.prescription.dose_Gy, false);
+    for (int l = 0; l < 4; ++l)
+      for (const auto& seg : iso.lines[l])
         dl->AddLine(m.screen(seg.x0_mm, seg.y0_mm), m.screen(seg.x1_mm, seg.y1_mm), kIsodoseColour[l], 2.0F);
-    }
   }
 
   if (has(overlay, Overlay::needles) || has(overlay, Overlay::edit_needles)) {
@@ -231,9 +259,8 @@ void draw_axial(const AppState& s, ViewContext& ctx, Intents& out, ImVec2 size, 
   }
 }
 
-void draw_sagittal(const AppState& s, ViewContext& ctx, ImVec2 size, bool isodoses) {
+void draw_sagittal(const AppState& s, ViewContext& ctx, ImVec2 size, bool show_isodoses) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImVec2 origin = ImGui::GetCursorScreenPos();
   if (s.sweep.get() != ctx.sagittal_from) {
     ctx.sagittal_from = s.sweep.get();
     ctx.sagittal_image.reset();
@@ -245,20 +272,8 @@ void draw_sagittal(const AppState& s, ViewContext& ctx, ImVec2 size, bool isodos
       }
     }
   }
-  const GrayImage* img = ctx.sagittal_image.get();
-  double u0 = -40, u1 = 40, v0 = -10, v1 = 50;
-  if (img) {
-    u0 = img->origin_mm[0] - 0.5 * img->spacing_mm[0];
-    u1 = u0 + img->width * img->spacing_mm[0];
-    v0 = img->origin_mm[1] - 0.5 * img->spacing_mm[1];
-    v1 = v0 + img->height * img->spacing_mm[1];
-  }
-  const Mapping m = fit(origin, size, u0, u1, v0, v1);
-  dl->AddRectFilled(m.p0, m.p1, IM_COL32(0, 0, 0, 255));
-  if (const unsigned tex = ctx.sagittal.show(ctx.sagittal_image); tex != 0)
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<std::uintptr_t>(tex)), m.p0, m.p1);
-  else
-    dl->AddText(ImVec2(m.p0.x + 20, m.p0.y + 20), IM_COL32(255, 200, 0, 255), "no sweep captured");
+  const Mapping m = draw_image(dl, size, ctx.sagittal_image, ctx.sagittal, "no sweep captured");
+  const double v0 = m.v0, v1 = m.v1;
   dl->PushClipRect(m.p0, m.p1, true);
   // Needles near the plane x = 0 (within half a template pitch) as lines along z.
   for (const auto& c : s.catheters)
@@ -266,10 +281,12 @@ void draw_sagittal(const AppState& s, ViewContext& ctx, ImVec2 size, bool isodos
       for (size_t i = 0; i + 1 < c.path_mm.size(); ++i)
         dl->AddLine(m.screen(c.path_mm[i][2], c.path_mm[i][1]), m.screen(c.path_mm[i + 1][2], c.path_mm[i + 1][1]),
                     IM_COL32(60, 255, 90, 255), 2.0F);
-  if (isodoses && s.plan && s.plan->dose)
+  if (show_isodoses && s.plan && s.plan->dose) {
+    const IsodoseCache& iso = isodoses(ctx.sagittal_isodoses, s.plan->dose, 0.0, s.prescription.dose_Gy, true);
     for (int l = 0; l < 4; ++l)
-      for (const auto& seg : isodose_segments_sagittal(*s.plan->dose, 0.0, kIsodosePct[l] / 100.0 * s.prescription.dose_Gy))
+      for (const auto& seg : iso.lines[l])
         dl->AddLine(m.screen(seg.x0_mm, seg.y0_mm), m.screen(seg.x1_mm, seg.y1_mm), kIsodoseColour[l], 2.0F);
+  }
   const double z = s.live_frame ? s.live_frame->z_mm : s.stepper_z_mm;
   dl->AddLine(m.screen(z, v0), m.screen(z, v1), IM_COL32(255, 255, 255, 160), 1.0F);
   dl->PopClipRect();
@@ -281,7 +298,7 @@ void draw_dvh(const AppState& s, ImVec2 size) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 p1(p0.x + size.x, p0.y + size.y);
-  dl->AddRectFilled(p0, p1, IM_COL32(20, 22, 28, 255));
+  // No background fill of its own: the window's (glClear) shows through, one large quad less.
   const float left = 44, bottom = 28, right = 10, top = 22;
   const ImVec2 a0(p0.x + left, p0.y + top), a1(p1.x - right, p1.y - bottom);
   dl->AddText(ImVec2(p0.x + 6, p0.y + 3), IM_COL32(255, 255, 255, 255), "DVH (volume % vs dose Gy)");
@@ -315,7 +332,7 @@ void draw_dvh(const AppState& s, ImVec2 size) {
     pts.reserve(c.dose_Gy.size());
     for (size_t i = 0; i < c.dose_Gy.size(); ++i) pts.push_back(to_screen(c.dose_Gy[i], c.volume_pct[i]));
     const ImU32 col = structure_colour(c.structure);
-    dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), col, ImDrawFlags_None, 2.5F);
+    dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), col, ImDrawFlags_None, 3.0F);  // integer width: textured AA
     dl->AddLine(ImVec2(a1.x - 110, legend_y + 7), ImVec2(a1.x - 90, legend_y + 7), col, 3.0F);
     dl->AddText(ImVec2(a1.x - 84, legend_y), IM_COL32(255, 255, 255, 255), c.structure.c_str());
     legend_y += 16;

@@ -10,6 +10,7 @@
 #include "ui/app/trus_texture.hpp"
 #include "ui/state/app_state.hpp"
 #include "ui/state/intents.hpp"
+#include "ui/state/isodose.hpp"
 
 namespace hdr::ui {
 
@@ -39,7 +40,20 @@ struct ViewScratch {
   float stepper_mm = 0.0F;
 };
 
+// Isodose lines of one plane at the four levels, recomputed only when the dose grid, the
+// plane or the prescription changes (the live frame's z changes at the probe's 25 Hz, the
+// UI draws at 60 Hz).
+struct IsodoseCache {
+  const DoseVolume* dose = nullptr;
+  std::shared_ptr<const DoseVolume> keep;  // holds `dose` alive while it is the key
+  double plane_mm = 0.0;
+  double prescription_Gy = 0.0;
+  std::vector<Segment2> lines[4];
+};
+
 struct ViewContext {
+  IsodoseCache axial_isodoses;
+  IsodoseCache sagittal_isodoses;
   ImageTexture live;
   ImageTexture sagittal;
   std::shared_ptr<const GrayImage> sagittal_image;  // derived from the sweep shown
