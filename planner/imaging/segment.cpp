@@ -340,12 +340,27 @@ std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy,
   std::vector<double> cost(static_cast<size_t>(N) * static_cast<size_t>(M));
   for (int k = 0; k < N; ++k) {
     const double th = 2 * kPi * k / N, ux = std::cos(th), uy = std::sin(th);
+    // Anechoic fluid (the bladder at the base, a cyst) is never inside the gland: along the ray,
+    // the contour stops where the first 5 mm run of fluid begins.
+    double fluid_cap = std::numeric_limits<double>::infinity();
+    if (std::isfinite(fluid_below)) {
+      int run = 0;
+      for (int j = 0; j < M; ++j) {
+        const double r = r_lo + j * dr;
+        if (!g.inside(cx + r * ux, cy + r * uy)) break;
+        run = static_cast<double>(g.sample(cx + r * ux, cy + r * uy)) < fluid_below ? run + 1 : 0;
+        if (run * dr >= 5.0) {
+          fluid_cap = std::max(r_lo + dr, r - (run - 1) * dr);
+          break;
+        }
+      }
+    }
     for (int j = 0; j < M; ++j) {
       const double r = r_lo + j * dr;
       double c;
       const double rp0 = prior[static_cast<size_t>(k)];
       // The gland lies outside the rectal wall (and inside the image).
-      if (!g.inside(cx + r * ux, cy + r * uy) || r < 0.35 * rp0 || r > 1.8 * rp0 + 2.0 || (cap && r > (*cap)[static_cast<size_t>(k)]) || std::hypot(cx + r * ux, cy + r * uy) < rectum_r) c = inf;
+      if (!g.inside(cx + r * ux, cy + r * uy) || r < 0.35 * rp0 || r > 1.8 * rp0 + 2.0 || (cap && r > (*cap)[static_cast<size_t>(k)]) || r > fluid_cap || std::hypot(cx + r * ux, cy + r * uy) < rectum_r) c = inf;
       else if (!in_mask(g, p.mask, cx + (r + delta) * ux, cy + (r + delta) * uy) || !in_mask(g, p.mask, cx + (r - delta) * ux, cy + (r - delta) * uy))
         c = 0.3;  // no evidence outside the imaged region
       else {
@@ -619,7 +634,10 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   };
   size_t ref = typical_frame(contrast);
   // Intensity below which a region is fluid, not gland: well under the reference frame's interior.
-  const double fluid_below = interior_mean(p, p.grids[ref], c0.cx, c0.cy, r1[ref]) - 3.0 * p.scale;
+  // (In a high-contrast sweep the spread is large and the first bound negative: anechoic fluid
+  // is also anything under a third of the gland's grey level, near the display's floor.)
+  const double interior_ref = interior_mean(p, p.grids[ref], c0.cx, c0.cy, r1[ref]);
+  const double fluid_below = std::max(interior_ref - 3.0 * p.scale, 0.35 * interior_ref);
   std::vector<bool> flag(n);
   for (size_t k = 0; k < n; ++k) flag[k] = contrast[k] >= o.presence_ratio * contrast[ref];
   std::vector<bool> present = run_containing(flag, ref);

@@ -20,8 +20,10 @@
 //     tapers; the bladder beyond the base is not swallowed);
 //     a third pass re-contours each present frame with the per-angle median of its +-2
 //     present neighbours as prior (a frame cut short by needle echoes is pulled back);
-//     in passes 2 and 3, anechoic fluid (3 noise units below the gland's interior: bladder,
-//     cysts) is never inside the contour, and its rim counts as an edge of either polarity;
+//     in passes 2 and 3, anechoic fluid (3 noise units below the gland's interior, or under a
+//     third of its grey level: bladder, cysts) is never inside the contour — along each ray the
+//     contour stops where a 5 mm run of fluid begins — and its rim counts as an edge of either
+//     polarity;
 //  4. a frame gets a contour only if its boundary contrast is a sizeable fraction of the
 //     mid-gland contrast, its interior resembles the mid-gland's (within 2.5 noise units: the
 //     anechoic bladder does not) and it belongs to the contiguous run of such frames
