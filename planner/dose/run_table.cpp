@@ -1,7 +1,5 @@
 #include "planner/dose/run_table.hpp"
 
-#include <sys/mman.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <cmath>
@@ -9,6 +7,7 @@
 #include <mutex>
 
 #include "planner/common/error.hpp"
+#include "planner/dose/huge_pages.hpp"
 #include "planner/dose/kernel.hpp"
 
 namespace hdr::dose {
@@ -34,7 +33,7 @@ RunTable::RunTable(const Tg43Kernel& kernel, int stride_nodes) : m_(stride_nodes
   const size_t bytes = (size_ * sizeof(float) + kHugePage - 1) / kHugePage * kHugePage;
   q_.reset(static_cast<float*>(std::aligned_alloc(kHugePage, bytes)));
   HDR_ASSERT(q_ != nullptr, "out of memory for the run table");
-  madvise(q_.get(), bytes, MADV_HUGEPAGE);
+  advise_huge_pages(q_.get(), bytes);
 
   // One table row = one vectorised closed-form call over every along node (padding nodes
   // repeat the last node).

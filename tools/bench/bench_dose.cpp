@@ -4,9 +4,11 @@
 //
 // evals_per_s_per_core counts (point, dwell) pairs per second of the process's CPU time (all
 // threads), so it is per core also for the 2-thread runs; cpu_ms_per_iter is that CPU time.
-// On a shared machine the wall times (Time) stretch with the load: report `uptime` with them. The fast path as the planner uses it is the run
-// table (run_table.hpp) inside the matrix and grid builders; the closed-form kernel
-// (kernel.hpp) serves single dwells and the pairs near a source or its axis.
+// On a shared machine the wall times (Time) stretch with the load: report `uptime` with them.
+// The fast path as the planner uses it is the run table (run_table.hpp) inside the matrix and
+// grid builders (BM_RunTable_OneNeedle: one 15-dwell run; the matrix and grid: 20 runs); the
+// closed-form kernel (kernel.hpp, BM_ClosedForm_SingleDwell) serves single dwells and the
+// pairs near a source or its axis; BM_DirectPath is the reference formalism (tg43.hpp).
 // Points: the planner samples structures one point per cell in cell order
 // (anatomy/sampling.hpp), so the main matrix benchmark uses jittered grid points in that
 // order; "RandomOrder" shuffles them (no memory locality: the worst case for the table).
