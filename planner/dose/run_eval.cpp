@@ -246,8 +246,10 @@ HDR_AVX2_INLINE void block_columns(const PointGroup& g, const Prep& p, int b, in
 // 64-byte line at once, written with non-temporal stores (the columns are at least 16-byte aligned):
 // the matrix (24 MB for 20 000 × 300) is then not read for ownership and does not evict the
 // run table from L3.
+// lane_cols[r][l]: column of run r's lane l (row 0), nullptr where not written. aligned: 32 or
+// 16 when every 8-row store (rows begin + 8k) is that aligned, else 0.
 HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, const float* ys, const float* zs,
-                             size_t begin, size_t end, float scale, float* a, size_t ld, const uint8_t* write_dwell,
+                             size_t begin, size_t end, float scale, float* const* const* lane_cols, int aligned,
                              ClosedFormQueue& queue) {
   constexpr size_t kRows = 16;
   if (runs.empty()) return;
@@ -303,29 +305,34 @@ HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, cons
         const int lanes = std::min(8, run.count - 8 * b);
         float* dest[8];
         for (int l = 0; l < lanes; ++l) {
-          const int dwell = run.dwell(8 * b + l);
-          dest[l] = (write_dwell == nullptr || write_dwell[dwell]) ? a + static_cast<size_t>(dwell) * ld + i0 : nullptr;
+          float* col = lane_cols[r][8 * b + l];
+          dest[l] = col == nullptr ? nullptr : col + i0;
         }
         for (int h = 0; h < halves; ++h) {
           float* dest_h[8];
           for (int l = 0; l < lanes; ++l) dest_h[l] = dest[l] == nullptr ? nullptr : dest[l] + 8 * h;
           const Prep* ahead = (b == 0 && h < next_halves) ? &preps[slot ^ 1][h] : nullptr;
           block_columns(g[h], preps[slot][h], b, lanes, t, run, scale, dest_h, queue, ahead, next_t, next_lanes, v);
-          const size_t count = g[h].count;
-          for (int l = 0; l < lanes; ++l) {
-            float* d = dest_h[l];
-            if (d == nullptr) continue;
-            if (count == 8 && (reinterpret_cast<uintptr_t>(d) & 31u) == 0) {
-              _mm256_stream_ps(d, v[l]);
-            } else if (count == 8 && (reinterpret_cast<uintptr_t>(d) & 15u) == 0) {  // malloc's 16-byte alignment
-              _mm_stream_ps(d, _mm256_castps256_ps128(v[l]));
-              _mm_stream_ps(d + 4, _mm256_extractf128_ps(v[l], 1));
-            } else if (count == 8) {
-              _mm256_storeu_ps(d, v[l]);
+          if (g[h].count == 8) {
+            if (aligned == 32) {
+              for (int l = 0; l < lanes; ++l)
+                if (dest_h[l] != nullptr) _mm256_stream_ps(dest_h[l], v[l]);
+            } else if (aligned == 16) {  // malloc's 16-byte alignment
+              for (int l = 0; l < lanes; ++l)
+                if (dest_h[l] != nullptr) {
+                  _mm_stream_ps(dest_h[l], _mm256_castps256_ps128(v[l]));
+                  _mm_stream_ps(dest_h[l] + 4, _mm256_extractf128_ps(v[l], 1));
+                }
             } else {
+              for (int l = 0; l < lanes; ++l)
+                if (dest_h[l] != nullptr) _mm256_storeu_ps(dest_h[l], v[l]);
+            }
+          } else {
+            for (int l = 0; l < lanes; ++l) {
+              if (dest_h[l] == nullptr) continue;
               alignas(32) float tmp[8];
               _mm256_store_ps(tmp, v[l]);
-              for (size_t k = 0; k < count; ++k) d[k] = tmp[k];
+              for (size_t k = 0; k < g[h].count; ++k) dest_h[l][k] = tmp[k];
             }
           }
         }
@@ -457,7 +464,23 @@ void run_fill_rows(std::span<const RunRef> runs, std::span<const float> x_mm, st
     HDR_ASSERT(r.table->stride_nodes() == r.run->stride_nodes, "run table stride must match the run's step");
     HDR_ASSERT(r.run->count >= 2, "a run has >= 2 lanes");
   }
-  fill_rows_avx2(runs, x_mm.data(), y_mm.data(), z_mm.data(), begin, end, scale, a, ld, write_dwell, queue);
+  // Column pointers per lane, and the store alignment, decided once rather than per store.
+  std::vector<std::vector<float*>> cols(runs.size());
+  std::vector<float* const*> lane_cols(runs.size());
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const DwellRun& run = *runs[r].run;
+    cols[r].assign(static_cast<size_t>((run.count + 7) / 8 * 8), nullptr);
+    for (int l = 0; l < run.count; ++l) {
+      const int dwell = run.dwell(l);
+      if (write_dwell == nullptr || write_dwell[dwell]) cols[r][static_cast<size_t>(l)] = a + static_cast<size_t>(dwell) * ld;
+    }
+    lane_cols[r] = cols[r].data();
+  }
+  const auto all_aligned = [&](uintptr_t bytes) {
+    return (reinterpret_cast<uintptr_t>(a + begin) % bytes) == 0 && (ld * sizeof(float)) % bytes == 0;
+  };
+  const int aligned = all_aligned(32) ? 32 : (all_aligned(16) ? 16 : 0);
+  fill_rows_avx2(runs, x_mm.data(), y_mm.data(), z_mm.data(), begin, end, scale, lane_cols.data(), aligned, queue);
 }
 
 void run_accumulate_doses(std::span<const WeightedRun> runs, std::span<const float> x_mm,
