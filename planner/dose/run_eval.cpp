@@ -243,9 +243,9 @@ HDR_AVX2_INLINE void block_columns(const PointGroup& g, const Prep& p, int b, in
 
 // Points outer, runs inner (as the dose sums): the next run's table lines are prefetched while
 // one run computes. Rows are produced 16 at a time so that each column receives a whole
-// 64-byte line at once, written with non-temporal stores (the columns are at least 16-byte aligned):
-// the matrix (24 MB for 20 000 × 300) is then not read for ownership and does not evict the
-// run table from L3.
+// 64-byte line at once, written with non-temporal stores where the columns are 16- or 32-byte
+// aligned (malloc gives 16): the matrix (24 MB for 20 000 × 300) is then not read for
+// ownership and does not evict the run table from L3.
 // lane_cols[r][l]: column of run r's lane l (row 0), nullptr where not written. aligned: 32 or
 // 16 when every 8-row store (rows begin + 8k) is that aligned, else 0.
 HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, const float* ys, const float* zs,

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "planner/common/error.hpp"
 #include "planner/dose/dwell_runs.hpp"
 #include "planner/dose/kernel.hpp"
 #include "planner/dose/run_table.hpp"
@@ -27,6 +28,7 @@ class ClosedFormQueue {
   // dest == nullptr: evaluated but not written (keeps a run's batches identical whichever
   // columns are written, so a column update is bit-identical to a full rebuild).
   void add(float along_cm, float away_cm, float* dest, float weight) {
+    HDR_ASSERT(n_ < kCapacity, "closed-form queue full: flush between blocks");
     z_mm_[n_] = 10.0f * along_cm;
     y_mm_[n_] = 10.0f * away_cm;
     dest_[n_] = dest;
