@@ -102,5 +102,15 @@ TEST_CASE("calib record: physicist only; pass accepted; warn needs a reason; fai
   // The failing source was added, but it has no accepted calibration: it cannot treat.
   CHECK(store.sources().size() == 2);
   CHECK_FALSE(store.accepted_calibration("mHDR-v2", "D36A-9999").has_value());
+  // Each run was one login session, ended also when the command was refused.
+  // (The first is make_team's in-process login; bad.json was refused before logging in.)
+  using hdr::db::LoginEnd;
+  const auto phil_sessions = store.login_sessions("phil");
+  REQUIRE(phil_sessions.size() == 6);
+  const LoginEnd expected[] = {LoginEnd::logout, LoginEnd::aborted, LoginEnd::logout, LoginEnd::aborted, LoginEnd::logout};
+  for (size_t k = 1; k < phil_sessions.size(); ++k) {
+    CHECK(phil_sessions[k].ended_at.has_value());
+    CHECK(phil_sessions[k].ended_how == expected[k - 1]);
+  }
   CHECK(store.verify().ok());
 }

@@ -12,6 +12,7 @@
 #include "db/record_store.hpp"
 #include "tools/hdr/calib_group.hpp"
 #include "tools/hdr/cli_support.hpp"
+#include "tools/hdr/login_session.hpp"
 #include "tools/hdr/command_registry.hpp"
 
 namespace hdr::cli {
@@ -36,17 +37,18 @@ void add_calib_record(CLI::App& app) {
     const calib::CalibrationResult r = calib::compute_calibration(m, options);
     const std::string password = read_password_file(password_file);
     db::RecordStore store = db::RecordStore::open(db);
-    const db::Actor actor = store.authenticate(as, password);
-    const db::CalibrationRecord rec = store.record_calibration(actor, db::calibration_input_from(m, r), accept, reason);
-    nlohmann::json out = calib::to_json(r);
-    out["calibration_id"] = rec.calibration_id;
-    out["accepted"] = rec.accepted;
-    out["recorded_by"] = rec.recorded_by;
-    if (!reason.empty()) out["reason"] = reason;
-    progress(std::string(rec.accepted ? "accepted" : "recorded (not accepted)") + " calibration " + std::to_string(rec.calibration_id) +
-             " of " + m.source.model + " serial " + m.source.serial);
-    std::cout << out.dump(2) << "\n";
-    return 0;
+    return with_login_session(store, as, password, [&](const db::Actor& actor) {
+      const db::CalibrationRecord rec = store.record_calibration(actor, db::calibration_input_from(m, r), accept, reason);
+      nlohmann::json out = calib::to_json(r);
+      out["calibration_id"] = rec.calibration_id;
+      out["accepted"] = rec.accepted;
+      out["recorded_by"] = rec.recorded_by;
+      if (!reason.empty()) out["reason"] = reason;
+      progress(std::string(rec.accepted ? "accepted" : "recorded (not accepted)") + " calibration " + std::to_string(rec.calibration_id) +
+               " of " + m.source.model + " serial " + m.source.serial);
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    });
   });
 }
 

@@ -12,6 +12,7 @@
 #include "planner/common/error.hpp"
 #include "planner/formats/plan_io.hpp"
 #include "tools/hdr/cli_support.hpp"
+#include "tools/hdr/login_session.hpp"
 #include "tools/hdr/command_registry.hpp"
 
 namespace hdr::cli {
@@ -38,32 +39,17 @@ void add_login_options(CLI::App* sub, Login& login) {
 }
 
 struct Session {
-  db::RecordStore store;
+  db::RecordStore& store;
   db::Actor actor;
 };
 
-// Each invocation is one login session: authenticate() opens it (a wrong password is recorded
-// as a failed login), logout() ends it when the body returns, or ends it as "aborted" when the
-// body throws; the body's error is what is reported (with the logout's, should that fail too).
 int with_login(const Login& l, const std::function<int(Session&)>& body) {
   const std::string password = read_password_file(l.password_file);
   db::RecordStore store = db::RecordStore::open(l.db);
-  const db::Actor actor = store.authenticate(l.as, password);
-  Session s{std::move(store), actor};
-  int rc = 0;
-  try {
-    rc = body(s);
-  } catch (const std::exception& e) {
-    try {
-      s.store.logout(s.actor, db::LoginEnd::aborted);
-    } catch (const std::exception& logout_error) {
-      throw Error(std::string(e.what()) + " (and login session " + std::to_string(s.actor.login_session_id) +
-                  " could not be ended: " + logout_error.what() + ")");
-    }
-    throw;
-  }
-  s.store.logout(s.actor);
-  return rc;
+  return with_login_session(store, l.as, password, [&](const db::Actor& actor) {
+    Session s{store, actor};
+    return body(s);
+  });
 }
 
 void add_records(CLI::App& app) {
