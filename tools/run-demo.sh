@@ -12,12 +12,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 bash tools/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-# Only what the demo runs: the console and `hdr` (its afterloader simulator).
-cmake --build build -j"$(nproc)" --target hdr hdrconsole 2>/dev/null || cmake --build build -j"$(nproc)" --target hdr
-if [ ! -x build/bin/hdrconsole ]; then
-  echo "run-demo: hdrconsole was not built (HDR_BUILD_UI=OFF?); showing the dose engine's source table" >&2
-  exec build/bin/hdr sources
-fi
+# Only what the demo runs: the console and `hdr` (its afterloader simulator). A failed build
+# stops here with the compiler's message.
+cmake --build build -j"$(nproc)" --target hdr hdrconsole
 headless=0
 for a in "$@"; do [ "$a" = "--headless" ] && headless=1; done
 if [ $headless -eq 0 ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
