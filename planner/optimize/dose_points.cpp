@@ -89,16 +89,44 @@ DosePoints build_dose_points(const Roles& roles, const Protocol& protocol, doubl
   const auto& T = *roles.target;
   using G = PointGroup;
   // Target: surface points carry the coverage (cold spots live at the surface) and a tighter
-  // hot limit; volume points carry coverage and the V150 hot limit.
-  b.add(anatomy::sample_surface_points(T, d.target_surface_mm, seed + 1), G::target_surface, rx_Gy * o.target_min_pct / 100,
-        o.target_weight_min * sc.w[gi(G::target_surface)], Gy(o.target_surface_max_pct, G::target_surface),
+  // hot limit; volume points carry coverage and the V150 hot limit. The adaptive loop scales
+  // the hot side's weights (sc.w) and the coverage level (sc.min_pct_factor), never the
+  // coverage weight: raising both at once only squeezed the plan between them.
+  auto min_Gy = [&](double pct, PointGroup g) { return rx_Gy * pct / 100.0 * sc.min_pct_factor[gi(g)]; };
+  b.add(anatomy::sample_surface_points(T, d.target_surface_mm, seed + 1), G::target_surface, min_Gy(o.target_min_pct, G::target_surface),
+        o.target_weight_min, Gy(o.target_surface_max_pct, G::target_surface),
         o.target_weight_max * sc.w[gi(G::target_surface)]);
-  b.add(anatomy::sample_volume_points(T, d.target_volume_mm, seed + 2), G::target_volume, rx_Gy * o.target_min_pct / 100,
-        o.target_weight_min * sc.w[gi(G::target_volume)], Gy(o.target_max_pct, G::target_volume),
+  b.add(anatomy::sample_volume_points(T, d.target_volume_mm, seed + 2), G::target_volume, min_Gy(o.target_min_pct, G::target_volume),
+        o.target_weight_min, Gy(o.target_max_pct, G::target_volume),
         o.target_weight_max * sc.w[gi(G::target_volume)]);
+  // The target's coverage and hot limits as dose-volume rules: the per-point hinges of the
+  // blocks just added move into rules with their exemptions.
+  {
+    const size_t surf_end = b.out.count(G::target_surface);
+    const size_t vol_end = b.out.size();
+    auto as_rule = [&](size_t begin, size_t end, bool is_min, double exempt) {
+      const size_t i = begin;
+      DvRule r;
+      r.begin = begin, r.end = end, r.is_min = is_min, r.exempt_fraction = exempt;
+      r.level_Gy = is_min ? b.out.min_Gy[i] : b.out.max_Gy[i];
+      r.weight = is_min ? b.out.w_min[i] : b.out.w_max[i];
+      for (size_t k = begin; k < end; ++k) (is_min ? b.out.w_min[k] : b.out.w_max[k]) = 0;
+      b.out.dv_rules.push_back(r);
+    };
+    HDR_ASSERT(surf_end > 0 && vol_end > surf_end, "target surface and volume points are contiguous blocks");
+    as_rule(0, surf_end, true, o.target_cold_fraction_surface);
+    as_rule(surf_end, vol_end, true, o.target_cold_fraction_volume);
+    as_rule(surf_end, vol_end, false, o.target_hot_fraction);
+    DvRule v200;
+    v200.begin = surf_end, v200.end = vol_end, v200.is_min = false, v200.exempt_fraction = o.v200_hot_fraction;
+    v200.level_Gy = static_cast<float>(Gy(o.v200_pct, G::target_volume));
+    v200.weight = static_cast<float>(o.v200_weight_factor * o.target_weight_max * sc.w[gi(G::target_volume)] /
+                                     static_cast<double>(vol_end - surf_end) / (rx_Gy * rx_Gy));
+    b.out.dv_rules.push_back(v200);
+  }
   for (size_t k = 0; k < roles.boosts.size(); ++k)
     b.add(anatomy::sample_volume_points(*roles.boosts[k], d.boost_mm, seed + 10 + k), G::boost,
-          rx_Gy * o.boost_min_pct / 100, o.boost_weight_min * sc.w[gi(G::boost)], 0, 0);
+          min_Gy(o.boost_min_pct, G::boost), o.boost_weight_min * sc.w[gi(G::boost)], 0, 0);
   anatomy::Box3 region = T.bounds();
   for (int a = 0; a < 3; ++a) {
     region.min_mm[a] -= d.organ_region_mm;

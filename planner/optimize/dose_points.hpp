@@ -31,19 +31,35 @@ struct PointDensity {
   void validate() const;          // every spacing > 0.2 mm, region >= 0
 };
 
+// A dose-volume rule (DV objective in the manner of Wu & Mohan, Med Phys 27 (2000) 701): a
+// hinge at level_Gy on the points [begin, end) that exempts the exempt_fraction of them lying
+// furthest past the level (the coldest for a minimum, the hottest for a maximum), as a DVH
+// limit does: V100 >= 95 % lets a few percent stay cold, V150 <= 40 % lets up to 40 % be hot.
+// The penalty then acts on the points that decide the DVH limit (those just past the level)
+// instead of fighting unreachable cold corners or the unavoidable hot core around each dwell.
+struct DvRule {
+  size_t begin = 0, end = 0;
+  float level_Gy = 0;
+  float weight = 0;             // per point, already divided by count and Rx²
+  double exempt_fraction = 0;   // in [0, 1)
+  bool is_min = true;
+};
+
 struct DosePoints {
   dose::PointSet points;
   std::vector<float> min_Gy, max_Gy;      // L_i, U_i
   std::vector<float> w_min, w_max;        // per point (already divided by count and Rx²)
   std::vector<PointGroup> group;
+  std::vector<DvRule> dv_rules;           // on top of the per-point hinges
   size_t size() const { return points.size(); }
   size_t count(PointGroup g) const;
 };
 
-// Scales the objective's penalty weights of one group (the planner's adaptive loop).
+// Scales the objective's penalty weights and levels of one group (the planner's adaptive loop).
 struct GroupScale {
   double w[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};
   double max_pct_factor[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};  // scales U_i
+  double min_pct_factor[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};  // scales L_i
 };
 
 DosePoints build_dose_points(const Roles& roles, const Protocol& protocol, double prescription_Gy,

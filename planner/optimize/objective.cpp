@@ -1,5 +1,8 @@
 #include "planner/optimize/objective.hpp"
 
+#include <algorithm>
+#include <functional>
+
 #include "planner/common/error.hpp"
 
 namespace hdr::optimize {
@@ -37,6 +40,31 @@ double DwellObjective::penalty(Eigen::VectorXf* residual) const {
       r += 2 * p_->w_max[i] * hi;
     }
     if (residual) (*residual)[static_cast<Eigen::Index>(i)] = r;
+  }
+  for (const DvRule& rule : p_->dv_rules) {
+    HDR_ASSERT(rule.begin <= rule.end && rule.end <= n, "dose-volume rule outside the dose points");
+    const size_t m = rule.end - rule.begin;
+    const size_t k = static_cast<size_t>(rule.exempt_fraction * static_cast<double>(m));
+    // Exempt: the k points furthest past the level (dose <= the k-th coldest for a minimum,
+    // >= the k-th hottest for a maximum). Ties at the threshold are exempt too.
+    bool exempting = k > 0;
+    float threshold = 0;
+    if (exempting) {
+      scratch_.assign(d_.data() + rule.begin, d_.data() + rule.end);
+      if (rule.is_min) std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k - 1), scratch_.end());
+      else
+        std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k - 1), scratch_.end(),
+                         std::greater<float>());
+      threshold = scratch_[k - 1];
+    }
+    for (size_t i = rule.begin; i < rule.end; ++i) {
+      const float d = d_[static_cast<Eigen::Index>(i)];
+      const float past = rule.is_min ? rule.level_Gy - d : d - rule.level_Gy;
+      if (!(past > 0)) continue;
+      if (exempting && (rule.is_min ? d <= threshold : d >= threshold)) continue;
+      f += static_cast<double>(rule.weight * past * past);
+      if (residual) (*residual)[static_cast<Eigen::Index>(i)] += rule.is_min ? -2 * rule.weight * past : 2 * rule.weight * past;
+    }
   }
   return f;
 }

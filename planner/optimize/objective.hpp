@@ -2,6 +2,7 @@
 // The dwell-time objective: dose-volume penalties on the dose points plus the dwell-time
 // modulation restriction (DTMR, Baltas et al., Med Phys 36 (2009) 1897) along each catheter:
 //   f(t) = Σ_i w_min_i · max(0, L_i − d_i)² + w_max_i · max(0, d_i − U_i)²
+//        + Σ_rules Σ_{i in rule, not exempt} w · max(0, ±(level − d_i))²   (DvRule)
 //        + λ / P · Σ_{(j,k) neighbours} ((t_j − t_k) / τ)²,        d = A t   (A: Gy per s)
 //   ∇f   = Aᵀ r + modulation gradient,  r_i = 2 (w_max_i max(0, d_i − U_i) − w_min_i max(0, L_i − d_i))
 // τ is a time scale (s) that makes λ independent of the source strength; P the number of pairs.
@@ -35,6 +36,7 @@ class DwellObjective {
   std::vector<std::pair<int, int>> pairs_;
   double lambda_, tau_;
   mutable Eigen::VectorXf tf_, d_, r_, g_;
+  mutable std::vector<float> scratch_;  // dose-volume rule thresholds (nth_element)
 };
 
 // Neighbouring active dwells on the same catheter (consecutive candidate indices).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "planner/common/error.hpp"
 #include "planner/dose/kernel.hpp"
@@ -14,6 +15,37 @@ namespace hdr::optimize {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Adaptive coverage level (run()): re-optimise when the optimiser's V100 needs a scale beyond
+// 1 ± coverage_tolerance; move L by at most max_coverage_step per round and keep it within
+// [min_coverage_factor, max_coverage_factor] × the protocol's level.
+constexpr double coverage_tolerance = 0.03;
+constexpr double max_coverage_step = 1.15;
+constexpr double min_coverage_factor = 0.85;
+constexpr double max_coverage_factor = 1.4;
+// Re-weighting on a conflict: weight × conflict_weight_step, organ level × conflict_level_step.
+constexpr double conflict_weight_step = 2.0;
+constexpr double conflict_level_step = 0.97;
+// Margins kept even when the planning margins cannot all be met (choose_scale's "hard" bounds):
+// the metrics are checked outside against a recomputation agreeing to 2 pp / 2 % at best.
+constexpr double hard_volume_margin_pp = 1.0;
+constexpr double hard_dose_margin = 0.015;
+
+// How far a plan normalised by c is from the protocol with its planning margins: the sum of
+// shortfalls, volume metrics in percentage points, dose metrics in % of their limit. 0 = all met.
+double planning_shortfall(const Protocol& p, const PlanEvaluation& e, double rx_Gy, double c) {
+  double sum = 0;
+  for (const auto& k : check_protocol(p, e, rx_Gy, c)) {
+    if (!k.applicable) continue;
+    const bool volume = k.constraint.spec.kind == MetricKind::v_pct;
+    const double margin = volume ? (k.constraint.is_max ? 2.0 : std::max(0.0, p.v100_aim_pct - 95.0) - 0.5)
+                                 : k.limit * p.upper_limit_margin_pct / 100.0 * 0.5;
+    const double target = k.constraint.is_max ? k.limit - margin : k.limit + margin;
+    const double over = k.constraint.is_max ? k.value - target : target - k.value;
+    if (over > 0) sum += volume ? over : 100.0 * over / k.limit;
+  }
+  return sum;
+}
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -48,6 +80,7 @@ double scale_bound(const ConstraintResult& k, const StructureEvaluation& s, doub
 
 struct ScaleChoice {
   double c = 1;
+  double coverage_c = 1;             // the scale that alone brings V100 to the aim
   std::vector<int> limiting_groups;  // groups of max constraints that conflict with coverage
   bool limiting_target_hot = false;
 };
@@ -61,15 +94,17 @@ ScaleChoice choose_scale(const Protocol& p, const PlanEvaluation& e, const Roles
   HDR_ASSERT(t != nullptr, "no target evaluation");
   const double d_aim = t->dvh.d_pct(p.v100_aim_pct);
   if (d_aim > 0) lo = rx_Gy / d_aim;
+  const double coverage_c = lo > 0 ? lo : 1.0;
   std::vector<std::pair<double, int>> max_bounds;
   for (const auto& k : ks) {
     if (!k.applicable) continue;
     const StructureEvaluation* s = e.find(k.constraint.structure);
     const double b = scale_bound(k, *s, rx_Gy, k.constraint.spec.kind == MetricKind::v_pct ? (k.constraint.is_max ? 2.0 : vmargin) : 0.0,
                                  p.upper_limit_margin_pct / 100.0);
-    // "Hard" keeps a sliver of margin too (0.3 pp, 0.5 %) so that rounding to 0.1 s cannot
-    // tip a plan normalised exactly onto a limit over it.
-    const double b_hard = scale_bound(k, *s, rx_Gy, 0.3, 0.005);
+    // "Hard" keeps a margin too (hard_volume_margin_pp, hard_dose_margin) so that rounding to
+    // 0.1 s and an independent recomputation on another grid cannot tip a plan normalised
+    // onto a limit over it.
+    const double b_hard = scale_bound(k, *s, rx_Gy, hard_volume_margin_pp, hard_dose_margin);
     if (k.constraint.is_max) {
       hi = std::min(hi, b);
       hi_hard = std::min(hi_hard, b_hard);
@@ -80,6 +115,7 @@ ScaleChoice choose_scale(const Protocol& p, const PlanEvaluation& e, const Roles
     }
   }
   ScaleChoice ch;
+  ch.coverage_c = coverage_c;
   if (lo <= hi) {
     ch.c = lo;
     return ch;
@@ -228,6 +264,8 @@ PlanResult PlanningSession::run(double matrix_ms) {
 
   double c = 1.0;
   double optimize_ms = 0;
+  double best_shortfall = 0;
+  Eigen::VectorXd best_t;
   for (int round = 0; round < options_.max_rounds; ++round) {
     const auto t0 = Clock::now();
     DwellObjective obj(A_, points_, pairs, protocol_.modulation_weight, time_scale_s_);
@@ -238,19 +276,40 @@ PlanResult PlanningSession::run(double matrix_ms) {
     std::vector<double> tv(t.data(), t.data() + n);
     const PlanEvaluation ev = evaluate_plan(roles_, *kernel_, geometry_, tv, sk, rx, EvaluationOptions::coarse(options_.threads));
     const ScaleChoice ch = choose_scale(protocol_, ev, roles_, rx);
-    c = ch.c;
-    optimize_ms += ms_since(t0);
-    if ((ch.limiting_groups.empty() && !ch.limiting_target_hot) || round + 1 == options_.max_rounds) break;
-    // Conflict between coverage and an upper limit: raise that group's penalty and tighten its
-    // dose level, keep coverage's pull, and continue warm from the current times.
-    for (int g : ch.limiting_groups) {
-      scale_.w[g] *= 4.0;
-      scale_.max_pct_factor[g] *= 0.95;
+    // Keep the best round: re-weighting moves the plan along its trade-offs and may make it
+    // worse; the final plan is the round closest to the protocol (ties: the earlier).
+    const double shortfall = planning_shortfall(protocol_, ev, rx, ch.c);
+    if (round == 0 || shortfall < best_shortfall) {
+      best_shortfall = shortfall;
+      best_t = t;
+      c = ch.c;
     }
-    if (ch.limiting_target_hot) {
-      for (auto g : {PointGroup::target_volume, PointGroup::target_surface}) {
-        scale_.w[static_cast<int>(g)] *= 2.0;
-        scale_.max_pct_factor[static_cast<int>(g)] *= 0.93;
+    optimize_ms += ms_since(t0);
+    if (best_shortfall <= 0) break;
+    // The objective is convex, so its optimum alone decides the plan's shape; the scale c then
+    // only normalises it. A large c (the optimiser's own V100 far from the aim) means every
+    // hot spot and organ dose the optimiser balanced grows by c afterwards: instead, move the
+    // coverage level L of the target (and boost) by the missing factor and optimise again, so
+    // that the optimised plan itself reaches the aim and c stays near 1.
+    const bool coverage_off = std::fabs(ch.coverage_c - 1.0) > coverage_tolerance;
+    const bool conflict = !ch.limiting_groups.empty() || ch.limiting_target_hot;
+    if ((!coverage_off && !conflict) || round + 1 == options_.max_rounds) break;
+    if (conflict) {
+      // Conflict between coverage and an upper limit: raise the penalty of the groups whose
+      // limit the coverage scale would break (organs also a slightly lower level), and keep
+      // the coverage level: raising both squeezed the plan (V100 fell as weights grew).
+      for (int g : ch.limiting_groups) {
+        scale_.w[g] *= conflict_weight_step;
+        scale_.max_pct_factor[g] *= conflict_level_step;
+      }
+      if (ch.limiting_target_hot)
+        for (auto g : {PointGroup::target_volume, PointGroup::target_surface})
+          scale_.w[static_cast<int>(g)] *= std::sqrt(conflict_weight_step);
+    } else {
+      for (auto g : {PointGroup::target_surface, PointGroup::target_volume, PointGroup::boost}) {
+        double& f = scale_.min_pct_factor[static_cast<int>(g)];
+        f = std::clamp(f * std::clamp(ch.coverage_c, 1.0 / max_coverage_step, max_coverage_step), min_coverage_factor,
+                       max_coverage_factor);
       }
     }
     const auto t1 = Clock::now();
@@ -259,6 +318,7 @@ PlanResult PlanningSession::run(double matrix_ms) {
     points_ = std::move(reweighted);
     optimize_ms += ms_since(t1);
   }
+  t = best_t;
   last_times_ = t;
 
   // Deliverable times: scaled, rounded to the afterloader's step; metrics recomputed on them

@@ -3,11 +3,13 @@
 //
 //   structures -> roles, dose points (seeded)       catheters -> active dwells (target + margin)
 //   dose-rate matrix A (points × dwells, Gy/s)      -> projected L-BFGS on the dose-volume penalty
-//   fine evaluation (evaluation.hpp) -> one global scale c chosen on the fine DVHs so that
+//   coarse evaluation (evaluation.hpp) -> one global scale c chosen on the DVHs so that
 //   V100 reaches the protocol's aim while every upper limit keeps its planning margin; if no c
-//   satisfies all, the penalty weights of the failing groups are raised and the optimiser
-//   restarts warm (a few rounds) -> times c·t rounded to 0.1 s -> metrics recomputed on the
-//   rounded times -> protocol check, TRAK and an independent direct-path point-dose check.
+//   satisfies all, the hot-side weights of the failing groups are raised and the optimiser
+//   restarts warm (a few rounds; the round closest to the protocol is kept, coverage never
+//   below V100 95 % + 1 pp) -> times c·t rounded to 0.1 s -> metrics recomputed on the
+//   rounded times on the fine evaluation -> protocol check, TRAK and an independent
+//   direct-path point-dose check.
 //
 // PlanningSession keeps the geometry, the matrix and the last solution: after a needle moves
 // only that catheter's matrix columns are recomputed and the optimiser starts from the last
