@@ -272,6 +272,7 @@ PlanResult PlanningSession::run(double matrix_ms) {
     rep.last_solver = minimize_nonnegative([&](const Eigen::VectorXd& x, Eigen::VectorXd& g) { return obj.evaluate(x, g); },
                                            t, options_.lbfgs);
     rep.iterations += rep.last_solver.iterations;
+    rep.time_solver_ms += ms_since(t0);
     rep.rounds = round + 1;
     std::vector<double> tv(t.data(), t.data() + n);
     const PlanEvaluation ev = evaluate_plan(roles_, *kernel_, geometry_, tv, sk, rx, EvaluationOptions::coarse(options_.threads));

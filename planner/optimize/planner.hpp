@@ -51,6 +51,7 @@ struct PlanReport {
   double dose_scale = 1.0;        // the global normalisation applied to the optimised times
   size_t dose_points = 0, active_dwells = 0, evaluation_points = 0;
   double time_dose_matrix_ms = 0, time_optimize_ms = 0, time_dose_grid_ms = 0, time_total_ms = 0;
+  double time_solver_ms = 0;  // the L-BFGS part of time_optimize_ms (the rest: round evaluations)
   std::vector<ConstraintResult> constraints;  // on the final, rounded plan
   bool meets_protocol = false;
   std::vector<std::string> failures;          // "urethra D10_Gy = 17.9 Gy > 17.25 Gy (by 0.65 Gy)"

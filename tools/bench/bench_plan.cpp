@@ -36,10 +36,11 @@ void typical(int threads, int repeats) {
   const formats::Case c = phantom::make_phantom_case(co);
   optimize::PlannerOptions o;
   o.threads = threads;
-  std::vector<double> matrix, opt, grid, total, warm_total, warm_opt, warm_cols;
+  std::vector<double> matrix, opt, solver, grid, total, warm_total, warm_opt, warm_cols;
   int iters = 0, warm_iters = 0, rounds = 0, warm_rounds = 0;
   size_t points = 0, dwells = 0, eval_points = 0;
   bool met = false, warm_met = false;
+  std::string samples;  // dose samples per structure in the final evaluation
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     optimize::PlanningSession s(c, optimize::builtin_protocol("boost"), o);
@@ -47,6 +48,7 @@ void typical(int threads, int repeats) {
     total.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     matrix.push_back(res.report.time_dose_matrix_ms);
     opt.push_back(res.report.time_optimize_ms);
+    solver.push_back(res.report.time_solver_ms);
     grid.push_back(res.report.time_dose_grid_ms);
     iters = res.report.iterations;
     rounds = res.report.rounds;
@@ -54,6 +56,8 @@ void typical(int threads, int repeats) {
     dwells = res.report.active_dwells;
     eval_points = res.report.evaluation_points;
     met = res.report.meets_protocol;
+    samples.clear();
+    for (const auto& se : res.evaluation.structures) samples += se.role + " " + std::to_string(se.sample_count) + ", ";
     // Move needle 7 by 2 mm laterally and re-plan warm.
     auto path = c.catheters.at(6).path_mm;
     for (auto& p : path) p[0] += 2.0;
@@ -72,6 +76,7 @@ void typical(int threads, int repeats) {
   std::printf("  from scratch : matrix %.1f ms, optimise %.1f ms (%d iterations, %d round(s)), metrics %.1f ms "
               "(%zu dose samples), total %.1f ms  [goal <= 100 ms]  protocol %s\n",
               median(matrix), median(opt), iters, rounds, median(grid), eval_points, median(total), met ? "met" : "NOT met");
+  std::printf("  of which L-BFGS %.1f ms; metric samples per structure: %s\n", median(solver), samples.c_str());
   std::printf("  warm re-plan after moving one needle: columns %.1f ms, optimise %.1f ms (%d iterations, %d round(s)), "
               "total incl. metrics %.1f ms  [goal <= 30 ms]  protocol %s\n",
               median(warm_cols), median(warm_opt), warm_iters, warm_rounds, median(warm_total), warm_met ? "met" : "NOT met");
