@@ -84,7 +84,7 @@ void typical(int threads, int repeats) {
 
 struct SweepArgs {
   int iterations = 0, rounds = 0;
-  double modulation = -1, ftol = -1;
+  double modulation = -1, ftol = -1, step_mm = 0;  // step_mm > 0: override the case's dwell step
   std::string protocol_file;   // a tuning experiment's protocol instead of the built-in boost
   std::vector<int> only;       // seed indices 0..19 to run (all when empty)
 };
@@ -108,7 +108,8 @@ void sweep(int threads, const SweepArgs& a) {
     phantom::CaseOptions co;
     co.seed = static_cast<uint64_t>(100 + i);
     co.volume_cc = 20.0 + 50.0 * i / 19.0;
-    const auto c = phantom::make_phantom_case(co);
+    auto c = phantom::make_phantom_case(co);
+    if (a.step_mm > 0) c.dwell_step_mm = a.step_mm;
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = optimize::plan_case(c, protocol, o);
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--iterations") && i + 1 < argc) sa.iterations = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) sa.rounds = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--ftol") && i + 1 < argc) sa.ftol = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--step") && i + 1 < argc) sa.step_mm = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--modulation") && i + 1 < argc) sa.modulation = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--protocol") && i + 1 < argc) sa.protocol_file = argv[++i];
     else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
