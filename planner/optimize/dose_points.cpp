@@ -116,9 +116,17 @@ DosePoints build_dose_points(const Roles& roles, const Protocol& protocol, doubl
     HDR_ASSERT(surf_end > 0 && vol_end > surf_end, "target surface and volume points are contiguous blocks");
     as_rule(0, surf_end, true, o.target_cold_fraction_surface);
     as_rule(surf_end, vol_end, true, o.target_cold_fraction_volume);
-    as_rule(surf_end, vol_end, false, o.target_hot_fraction);
+    // Hot fractions from the protocol's own V150 / V200 limits on the target when it has them
+    // (monotherapy: 35 %, 11 %), so the rules sit under the limits the plan is judged by.
+    double hot_fraction = o.target_hot_fraction, v200_fraction = o.v200_hot_fraction;
+    for (const auto& k : protocol.constraints) {
+      if (k.structure != "prostate" || !k.is_max || k.spec.kind != MetricKind::v_pct) continue;
+      if (k.spec.x == o.target_max_pct) hot_fraction = std::clamp((k.limit_pct - o.hot_margin_pp) / 100.0, 0.0, 0.9);
+      if (k.spec.x == o.v200_pct) v200_fraction = std::clamp((k.limit_pct - o.v200_margin_pp) / 100.0, 0.0, 0.9);
+    }
+    as_rule(surf_end, vol_end, false, hot_fraction);
     DvRule v200;
-    v200.begin = surf_end, v200.end = vol_end, v200.is_min = false, v200.exempt_fraction = o.v200_hot_fraction;
+    v200.begin = surf_end, v200.end = vol_end, v200.is_min = false, v200.exempt_fraction = v200_fraction;
     v200.level_Gy = static_cast<float>(Gy(o.v200_pct, G::target_volume));
     v200.weight = static_cast<float>(o.v200_weight_factor * o.target_weight_max * sc.w[gi(G::target_volume)] /
                                      static_cast<double>(vol_end - surf_end) / (rx_Gy * rx_Gy));

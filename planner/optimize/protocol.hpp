@@ -35,12 +35,13 @@ struct Objectives {
   double normal_shell_mm = 15, normal_weight_max = 10;
   // Dose-volume rules on the target (dose_points.hpp, DvRule). The coverage hinge at
   // min_pct exempts the coldest fractions (surface, volume); the volume's hot hinges at
-  // max_pct (V150) and v200_pct exempt the hottest fractions, which sit under the protocol's
-  // V150 <= 40 % and V200 <= 15 % with a margin. Compiled defaults: hdr-protocol/1 does not
-  // carry them yet.
+  // max_pct (V150) and v200_pct exempt the hottest fractions: the protocol's own limits on
+  // the prostate's V150 / V200 less a margin (hot_margin_pp, v200_margin_pp), or these
+  // defaults (boost: 40 - 7 = 33 %, 15 - 4 = 11 %) when it has none. Compiled defaults:
+  // hdr-protocol/1 does not carry them yet.
   double target_cold_fraction_surface = 0.10, target_cold_fraction_volume = 0.03;
-  double target_hot_fraction = 0.33;
-  double v200_pct = 200, v200_hot_fraction = 0.11, v200_weight_factor = 5;  // × weight_max
+  double target_hot_fraction = 0.33, hot_margin_pp = 7;
+  double v200_pct = 200, v200_hot_fraction = 0.11, v200_margin_pp = 4, v200_weight_factor = 5;  // × weight_max
 };
 
 struct Protocol {
