@@ -157,8 +157,8 @@ formats::Case make_phantom_case(const CaseOptions& o) {
     if (dil.slices.size() >= 2) cs.structures.push_back(dil);
   }
 
-  // Needles: template holes inside the mid-gland outline (2.5 mm in), 7 mm from the urethra and
-  // 4 mm above the rectal wall; spread by farthest-point selection with a peripheral bias.
+  // Needles: template holes inside the mid-gland outline (2 mm in), 7 mm from the urethra's
+  // axis and 5 mm above the rectal wall; spread by farthest-point selection with a peripheral bias.
   const auto P = anatomy::StructureGeometry::build(prostate);
   const Vec2 uc = urethra_centre(zc);
   struct Hole {
@@ -171,7 +171,10 @@ formats::Case make_phantom_case(const CaseOptions& o) {
       const auto d = P.signed_inplane_distance_mm(x, y, zc);
       if (!d || *d > -2.0) continue;
       if (std::hypot(x - uc[0], y - uc[1]) < 7.0) continue;
-      if (y < rectum_top + gap_mm + 2.5) continue;
+      // At least 5 mm above the rectal wall, as posterior needles are placed; 2.5 mm above the
+      // gland's posterior edge put seed 103's posterior needles 3 mm from the rectum (rectum
+      // D0.1cc 103 % of Rx at any dwell times that covered the gland).
+      if (y < rectum_top + 5.0) continue;
       holes.push_back({x, y});
     }
   require(holes.size() >= 3, "phantom: too few template holes inside the gland (volume too small)");
