@@ -116,4 +116,45 @@ inline void exec_sql(const std::filesystem::path& file, const std::string& sql) 
   if (rc != SQLITE_OK) throw hdr::Error("exec_sql: " + msg + " in " + sql);
 }
 
+// One value of SQL on the file through the sqlite3 C API (read-only), as text: "NULL" for a
+// null, "(no row)" when there is none.
+inline std::string sql_value(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw hdr::Error("sql_value: cannot open " + file.string());
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    const std::string msg = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    throw hdr::Error("sql_value: " + msg + " in " + sql);
+  }
+  std::string v = "(no row)";
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(st, 0);
+    v = text ? reinterpret_cast<const char*>(text) : "NULL";
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+// verify()'s findings, one per line.
+inline std::string problems_text(const VerifyReport& r) {
+  std::string s;
+  for (const auto& p : r.problems) s += p + "\n";
+  return s;
+}
+
+// Copies the golden store, applies `sql` behind its back and returns verify()'s report.
+inline VerifyReport verify_tampered_copy(const std::filesystem::path& golden, const std::string& sql) {
+  const std::filesystem::path copy = golden.parent_path() / "tampered.db";
+  std::filesystem::remove(copy);
+  std::filesystem::copy_file(golden, copy);
+  exec_sql(copy, sql);
+  RecordStore store = RecordStore::open(copy.string(), quick_options());
+  return store.verify();
+}
+
 }  // namespace hdr::db::test

@@ -17,29 +17,6 @@ using namespace hdr::db;
 using namespace hdr::db::test;
 namespace fs = std::filesystem;
 
-namespace {
-
-// One value of SQL run on the file with the sqlite3 C API (behind the store's back), as text.
-std::string sql_value(const fs::path& file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK, sqlite3_errmsg(db));
-  std::string v = "(no row)";
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_text(st, 0) ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0)) : "NULL";
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
-std::string problems_text(const VerifyReport& r) {
-  std::string s;
-  for (const auto& p : r.problems) s += p + "\n";
-  return s;
-}
-
-}  // namespace
-
 TEST_CASE("login sessions: authenticate opens one, logout ends it, an ended session's writes are refused") {
   const auto dir = scratch_dir("login");
   const fs::path file = dir / "r.db";
@@ -147,12 +124,7 @@ TEST_CASE("audit entries hash their login session; login sessions are tamper-evi
     REQUIRE(store.verify().ok());
   }
   const auto tamper = [&](const std::string& sql) {
-    const fs::path copy = dir / "tampered.db";
-    fs::remove(copy);
-    fs::copy_file(golden, copy);
-    exec_sql(copy, sql);
-    RecordStore store = RecordStore::open(copy.string(), quick_options());
-    const VerifyReport r = store.verify();
+    const VerifyReport r = verify_tampered_copy(golden, sql);
     CHECK_FALSE(r.ok());
     return problems_text(r);
   };

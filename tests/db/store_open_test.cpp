@@ -110,24 +110,11 @@ TEST_CASE("a new store has our application id, the current schema, WAL and forei
 
 namespace {
 
-// One value of SQL on the file, through the sqlite3 C API (read-only), as text.
-std::string sql_text(const fs::path& file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK, sqlite3_errmsg(db));
-  std::string v = "(no row)";
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_text(st, 0) ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0)) : "NULL";
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
 fs::path load_v1_fixture(const fs::path& file) {
   const std::string sql = bytes_of(fs::path(HDR_SOURCE_DIR) / "tests/db/data/store_v1.sql");
   REQUIRE(sql.find("PRAGMA user_version=1;") != std::string::npos);
   exec_sql(file, sql);
-  REQUIRE(sql_text(file, "PRAGMA user_version") == "1");
+  REQUIRE(sql_value(file, "PRAGMA user_version") == "1");
   return file;
 }
 
@@ -146,23 +133,23 @@ TEST_CASE("migration: a version 1 store opens, migrates to version 2 and verifie
   REQUIRE(kSchemaVersion == 2);
   const auto dir = scratch_dir("migrate");
   const fs::path file = load_v1_fixture(dir / "v1.db");
-  const std::string v1_entries = sql_text(file, "SELECT COUNT(*) FROM audit_log");
-  const std::string v1_head = sql_text(file, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  const std::string v1_entries = sql_value(file, "SELECT COUNT(*) FROM audit_log");
+  const std::string v1_head = sql_value(file, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   REQUIRE(v1_entries == "16");
   RecordStore store = RecordStore::open(file.string(), quick_options());
   CHECK(store.schema_version() == 2);
-  CHECK(sql_text(file, "PRAGMA user_version") == "2");
+  CHECK(sql_value(file, "PRAGMA user_version") == "2");
   // Version 2's tables and columns are there; the version-1 audit entries are untouched and
   // nothing was added to them (the plans row's new case_ref is NULL, which they need not name).
   for (const char* table : {"login_sessions", "failed_logins", "case_approvals"})
-    CHECK(sql_text(file, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table + "'") == "1");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM pragma_table_info('plans') WHERE name = 'case_ref'") == "1");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM pragma_table_info('cases') WHERE name IN ('content_hash', 'stored_by')") == "2");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log WHERE login_session IS NULL") == "16");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log") == "16");
-  CHECK(sql_text(file, "SELECT hash FROM audit_log WHERE seq = 16") == v1_head);
-  CHECK(sql_text(file, "SELECT case_ref IS NULL FROM plans WHERE id = 1") == "1");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM store_info WHERE key = 'migrated_to_v2_at'") == "1");
+    CHECK(sql_value(file, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table + "'") == "1");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM pragma_table_info('plans') WHERE name = 'case_ref'") == "1");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM pragma_table_info('cases') WHERE name IN ('content_hash', 'stored_by')") == "2");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM audit_log WHERE login_session IS NULL") == "16");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM audit_log") == "16");
+  CHECK(sql_value(file, "SELECT hash FROM audit_log WHERE seq = 16") == v1_head);
+  CHECK(sql_value(file, "SELECT case_ref IS NULL FROM plans WHERE id = 1") == "1");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM store_info WHERE key = 'migrated_to_v2_at'") == "1");
   const auto report = store.verify();
   CHECK_MESSAGE(report.ok(), problems_of(report));
   CHECK(report.audit_entries == 16);
@@ -178,7 +165,7 @@ TEST_CASE("migration: a version 1 store opens, migrates to version 2 and verifie
   CHECK(tom.login_session_id > 0);
   CHECK(store.sessions_for_plan(1).at(0).status == SessionStatus::interrupted);
   store.set_session_status(tom, 1, SessionStatus::completed, hdr::utc_now());
-  CHECK(sql_text(file, "SELECT login_session FROM audit_log ORDER BY seq DESC LIMIT 1") == std::to_string(tom.login_session_id));
+  CHECK(sql_value(file, "SELECT login_session FROM audit_log ORDER BY seq DESC LIMIT 1") == std::to_string(tom.login_session_id));
   store.logout(tom);
   CHECK_THROWS_AS(store.authenticate("tom", "wrong"), hdr::Error);
   const Actor paula = store.authenticate("paula", "paula-pw");
@@ -198,8 +185,8 @@ TEST_CASE("migration: a version 1 store opens, migrates to version 2 and verifie
     RecordStore again = RecordStore::open(file.string(), quick_options());
     CHECK(again.schema_version() == 2);
   }
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM store_info WHERE key = 'migrated_to_v2_at'") == "1");
-  CHECK(sql_text(file, "SELECT hash FROM audit_log WHERE seq = 16") == v1_head);
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM store_info WHERE key = 'migrated_to_v2_at'") == "1");
+  CHECK(sql_value(file, "SELECT hash FROM audit_log WHERE seq = 16") == v1_head);
 }
 
 TEST_CASE("migration: version-1 audit entries are still checked after the migration") {
@@ -247,10 +234,10 @@ TEST_CASE("migration: a version-1 store whose unused cases table holds rows is r
   exec_sql(file, "INSERT INTO cases(patient, case_id, case_json, created_at) VALUES(1, 'x', '{}', '2026-11-27T04:35:00.000Z')");
   CHECK_THROWS_WITH_AS(RecordStore::open(file.string(), quick_options()),
                        doctest::Contains("cannot migrate to schema version 2: its cases table holds 1 rows"), hdr::Error);
-  CHECK(sql_text(file, "PRAGMA user_version") == "1");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'login_sessions'") == "0");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM cases") == "1");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log") == "16");
+  CHECK(sql_value(file, "PRAGMA user_version") == "1");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'login_sessions'") == "0");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM cases") == "1");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM audit_log") == "16");
 }
 
 // The version-2 fixture, made by this version's generator below: the current code must open
@@ -262,14 +249,14 @@ TEST_CASE("fixture: a version 2 store (tests/db/data/store_v2.sql) opens and ver
   const std::string sql = bytes_of(fs::path(HDR_SOURCE_DIR) / "tests/db/data/store_v2.sql");
   REQUIRE(sql.find("PRAGMA user_version=2;") != std::string::npos);
   exec_sql(file, sql);
-  const std::string entries = sql_text(file, "SELECT COUNT(*) FROM audit_log");
+  const std::string entries = sql_value(file, "SELECT COUNT(*) FROM audit_log");
   RecordStore store = RecordStore::open(file.string(), quick_options());
   CHECK(store.schema_version() == 2);
   const auto report = store.verify();
   CHECK_MESSAGE(report.ok(), problems_of(report));
   CHECK(std::to_string(report.audit_entries) == entries);
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM audit_log WHERE login_session IS NOT NULL") != "0");
-  CHECK(sql_text(file, "SELECT COUNT(*) FROM failed_logins") == "1");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM audit_log WHERE login_session IS NOT NULL") != "0");
+  CHECK(sql_value(file, "SELECT COUNT(*) FROM failed_logins") == "1");
   const StoredCase sc = store.case_record(1);
   REQUIRE(sc.approval.has_value());
   CHECK(sc.approval->user == "paula");

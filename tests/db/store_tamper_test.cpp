@@ -37,20 +37,9 @@ fs::path populated_store(const fs::path& dir) {
   return file;
 }
 
-std::string problems_text(const VerifyReport& r) {
-  std::string s;
-  for (const auto& p : r.problems) s += p + "\n";
-  return s;
-}
-
-// Copies the golden store, applies `sql` behind its back, and returns verify()'s findings.
+// verify()'s findings on a copy of the golden store tampered with by `sql` (which must fail).
 std::string tamper(const fs::path& golden, const std::string& sql) {
-  const fs::path copy = golden.parent_path() / "tampered.db";
-  fs::remove(copy);
-  fs::copy_file(golden, copy);
-  exec_sql(copy, sql);
-  RecordStore store = RecordStore::open(copy.string(), quick_options());
-  const VerifyReport r = store.verify();
+  const VerifyReport r = verify_tampered_copy(golden, sql);
   CHECK_FALSE(r.ok());
   return problems_text(r);
 }
