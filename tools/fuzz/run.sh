@@ -8,7 +8,7 @@
 #
 #   tools/fuzz/run.sh                  all targets, 20 s each
 #   FUZZ_SECONDS=60 tools/fuzz/run.sh fuzz_calibration
-# Environment: FUZZ_SECONDS (20), FUZZ_BUILD_DIR (<repo>/build-fuzz), FUZZ_BUILD_JOBS (nproc),
+# Environment: FUZZ_SECONDS (20), FUZZ_SEED (1), FUZZ_BUILD_DIR (<repo>/build-fuzz), FUZZ_BUILD_JOBS (nproc),
 #              CXX (clang++).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,7 +54,9 @@ for t in "${built[@]}"; do
   if [ -d "$fuzz_dir/corpus/$name" ]; then cp -R "$fuzz_dir/corpus/$name/." "$corpus/"; fi
   artifacts="$build/fuzz-artifacts/$t"
   mkdir -p "$artifacts"
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  # A fixed seed (FUZZ_SEED, default 1) makes a CI run reproducible: a failure seen in CI is
+  # seen again locally. FUZZ_SEED=0 lets libFuzzer pick one (longer exploratory runs).
+  args=(-seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$artifacts/")
   [ -f "$fuzz_dir/dict/$name.dict" ] && args+=(-dict="$fuzz_dir/dict/$name.dict")
   echo "== fuzz: $t for ${seconds}s ==" >&2
