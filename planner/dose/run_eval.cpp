@@ -105,21 +105,30 @@ HDR_AVX2_INLINE void prepare(const float* x, const float* y, const float* z, con
   _mm256_store_si256(reinterpret_cast<__m256i*>(p.simple), _mm256_castps_si256(simple));
 }
 
-// The 8 lanes 8b..8b+7 of point i: table value / r², and the lanes the table may not serve
-// (near the source, within the axis cones, past the table's along end, past the run).
-HDR_AVX2_INLINE __m256 block_lanes(const Prep& p, int i, int b, const TableView& t, float step_cm, int valid_lanes,
-                                   int& closed_bits) {
-  using namespace run_grid;
+// Lanes 8b..8b+7 of point i: the bilinear table value (before the division by r²), with each
+// lane's along coordinate `a` (cm), its index `lane` and its r² (cm²).
+HDR_AVX2_INLINE __m256 table_lanes(const Prep& p, int i, int b, const TableView& t, float step_cm, __m256& lane,
+                                   __m256& a, __m256& r2) {
   const float* base = t.q + p.off[i] + 8 * b;
   __m256 v = _mm256_mul_ps(_mm256_set1_ps(p.w00[i]), _mm256_loadu_ps(base));
   v = _mm256_fmadd_ps(_mm256_set1_ps(p.w01[i]), _mm256_loadu_ps(base + t.nq), v);
   v = _mm256_fmadd_ps(_mm256_set1_ps(p.w10[i]), _mm256_loadu_ps(base + t.rs), v);
   v = _mm256_fmadd_ps(_mm256_set1_ps(p.w11[i]), _mm256_loadu_ps(base + t.rs + t.nq), v);
-  const __m256 lane = _mm256_add_ps(_mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_ps(static_cast<float>(8 * b)));
-  const __m256 a = _mm256_fmadd_ps(lane, _mm256_set1_ps(step_cm), _mm256_set1_ps(p.along0[i]));
+  lane = _mm256_add_ps(_mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_ps(static_cast<float>(8 * b)));
+  a = _mm256_fmadd_ps(lane, _mm256_set1_ps(step_cm), _mm256_set1_ps(p.along0[i]));
+  r2 = _mm256_fmadd_ps(a, a, _mm256_set1_ps(p.away2[i]));
+  return v;
+}
+
+// The 8 lanes 8b..8b+7 of point i: table value / r², and the lanes the table may not serve
+// (near the source, within the axis cones, past the table's along end, past the run).
+HDR_AVX2_INLINE __m256 block_lanes(const Prep& p, int i, int b, const TableView& t, float step_cm, int valid_lanes,
+                                   int& closed_bits) {
+  using namespace run_grid;
+  __m256 lane, a, r2;
+  const __m256 q = table_lanes(p, i, b, t, step_cm, lane, a, r2);  // sets r2 before it is read
+  const __m256 v = _mm256_div_ps(q, r2);
   const __m256 away2 = _mm256_set1_ps(p.away2[i]);
-  const __m256 r2 = _mm256_fmadd_ps(a, a, away2);
-  v = _mm256_div_ps(v, r2);
   const __m256 a2 = _mm256_mul_ps(a, a);
   __m256 closed = _mm256_or_ps(_mm256_cmp_ps(r2, _mm256_set1_ps(kNearRadius_cm * kNearRadius_cm), _CMP_LT_OQ),
                                _mm256_cmp_ps(away2, _mm256_mul_ps(_mm256_set1_ps(kAxisConeTan * kAxisConeTan), a2),
@@ -144,26 +153,14 @@ HDR_AVX2_INLINE void prefetch_point(const Prep& p, int i, const TableView& t, in
 }
 
 HDR_AVX2_INLINE void prefetch_group(const Prep& p, const TableView& t, int lanes_total) {
-  const size_t last = static_cast<size_t>(std::min(lanes_total, 16) - 1);  // lanes read by the first two blocks
-  for (int i = 0; i < 8; ++i) {
-    const float* base = t.q + p.off[i];
-    for (const float* row : {base, base + t.nq, base + t.rs, base + t.rs + t.nq}) {
-      _mm_prefetch(reinterpret_cast<const char*>(row), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(row + last), _MM_HINT_T0);
-    }
-  }
+  for (int i = 0; i < 8; ++i) prefetch_point(p, i, t, lanes_total);
 }
 
 // block_lanes for a simple (point, run): no lane needs the closed form, r² >= (0.5 cm)².
 HDR_AVX2_INLINE __m256 block_lanes_simple(const Prep& p, int i, int b, const TableView& t, float step_cm) {
-  const float* base = t.q + p.off[i] + 8 * b;
-  __m256 v = _mm256_mul_ps(_mm256_set1_ps(p.w00[i]), _mm256_loadu_ps(base));
-  v = _mm256_fmadd_ps(_mm256_set1_ps(p.w01[i]), _mm256_loadu_ps(base + t.nq), v);
-  v = _mm256_fmadd_ps(_mm256_set1_ps(p.w10[i]), _mm256_loadu_ps(base + t.rs), v);
-  v = _mm256_fmadd_ps(_mm256_set1_ps(p.w11[i]), _mm256_loadu_ps(base + t.rs + t.nq), v);
-  const __m256 lane = _mm256_add_ps(_mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_ps(static_cast<float>(8 * b)));
-  const __m256 a = _mm256_fmadd_ps(lane, _mm256_set1_ps(step_cm), _mm256_set1_ps(p.along0[i]));
-  return _mm256_div_ps(v, _mm256_fmadd_ps(a, a, _mm256_set1_ps(p.away2[i])));
+  __m256 lane, a, r2;
+  const __m256 q = table_lanes(p, i, b, t, step_cm, lane, a, r2);  // sets r2 before it is read
+  return _mm256_div_ps(q, r2);
 }
 
 HDR_AVX2_INLINE void transpose8(__m256 r[8]) {
