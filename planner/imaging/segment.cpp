@@ -569,6 +569,35 @@ std::array<double, 2> find_urethra(const WorkingGrid& g, const cv::Mat& light, c
   return at;
 }
 
+// Least-squares line (x, y) = a + b·z through points[k] at z[k] for the given frames (the
+// gland's centre line, the urethra's course); slopes 0 with fewer than 3 frames or one z.
+struct LineInZ {
+  double ax = 0, bx = 0, ay = 0, by = 0;
+  std::array<double, 2> at(double z) const { return {ax + bx * z, ay + by * z}; }
+};
+LineInZ fit_line_in_z(const std::vector<double>& z, const std::vector<std::array<double, 2>>& points,
+                      const std::vector<size_t>& frames) {
+  double w = 0, sz = 0, szz = 0, sx = 0, sy = 0, szx = 0, szy = 0;
+  for (size_t k : frames) {
+    w += 1;
+    sz += z[k];
+    szz += z[k] * z[k];
+    sx += points[k][0];
+    sy += points[k][1];
+    szx += z[k] * points[k][0];
+    szy += z[k] * points[k][1];
+  }
+  LineInZ l;
+  const double den = w * szz - sz * sz;
+  if (den > 1e-9 && w >= 3) {
+    l.bx = (w * szx - sz * sx) / den;
+    l.by = (w * szy - sz * sy) / den;
+  }
+  l.ax = (sx - l.bx * sz) / w;
+  l.ay = (sy - l.by * sz) / w;
+  return l;
+}
+
 }  // namespace
 
 bool SegmentationOptions::validate(std::string* error) const {
@@ -642,21 +671,11 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   for (size_t k = 0; k < n; ++k) flag[k] = contrast[k] >= o.presence_ratio * contrast[ref];
   std::vector<bool> present = run_containing(flag, ref);
   // Centre line: least-squares line through the present frames' centroids.
-  double sw = 0, sz = 0, szz = 0, sxv = 0, syv = 0, szx = 0, szy = 0;
+  std::vector<size_t> present_frames;
   for (size_t k = 0; k < n; ++k)
-    if (present[k]) {
-      sw += 1;
-      sz += p.z[k];
-      szz += p.z[k] * p.z[k];
-      sxv += centroid[k][0];
-      syv += centroid[k][1];
-      szx += p.z[k] * centroid[k][0];
-      szy += p.z[k] * centroid[k][1];
-    }
-  const double den = sw * szz - sz * sz;
-  const double bx = den > 1e-9 && sw >= 3 ? (sw * szx - sz * sxv) / den : 0.0, by = den > 1e-9 && sw >= 3 ? (sw * szy - sz * syv) / den : 0.0;
-  const double ax = (sxv - bx * sz) / sw, ay = (syv - by * sz) / sw;
-  auto centre_at = [&](size_t k) { return std::array<double, 2>{ax + bx * p.z[k], ay + by * p.z[k]}; };
+    if (present[k]) present_frames.push_back(k);
+  const LineInZ centre_line = fit_line_in_z(p.z, centroid, present_frames);
+  auto centre_at = [&](size_t k) { return centre_line.at(p.z[k]); };
 
   // Pass 2: from the reference frame outwards, each frame's prior is its neighbour's shape.
   std::vector<std::vector<double>> r2(n);
@@ -778,31 +797,22 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   }
   if (present_idx.size() >= 3) {
     std::vector<size_t> use = present_idx;
-    double lax = 0, lbx = 0, lay = 0, lby = 0;
+    LineInZ line;
     for (int it = 0; it < 2; ++it) {
-      double w = 0, uz = 0, uzz = 0, ux = 0, uy = 0, uzx = 0, uzy = 0;
-      for (size_t k : use) {
-        w += 1;
-        uz += p.z[k];
-        uzz += p.z[k] * p.z[k];
-        ux += uc[k][0];
-        uy += uc[k][1];
-        uzx += p.z[k] * uc[k][0];
-        uzy += p.z[k] * uc[k][1];
-      }
-      const double dd = w * uzz - uz * uz;
-      lbx = dd > 1e-9 ? (w * uzx - uz * ux) / dd : 0.0;
-      lby = dd > 1e-9 ? (w * uzy - uz * uy) / dd : 0.0;
-      lax = (ux - lbx * uz) / w;
-      lay = (uy - lby * uz) / w;
+      line = fit_line_in_z(p.z, uc, use);
       std::vector<std::pair<double, size_t>> res;
-      for (size_t k : present_idx) res.push_back({std::hypot(uc[k][0] - lax - lbx * p.z[k], uc[k][1] - lay - lby * p.z[k]), k});
+      for (size_t k : present_idx) {
+        const auto on_line = line.at(p.z[k]);
+        res.push_back({std::hypot(uc[k][0] - on_line[0], uc[k][1] - on_line[1]), k});
+      }
       std::sort(res.begin(), res.end());
       use.clear();
       for (size_t q = 0; q < std::max<size_t>(3, res.size() - res.size() / 4); ++q) use.push_back(res[q].second);
     }
-    for (size_t k : present_idx)
-      uc[k] = find_urethra(p.grids[k], p.light[k], p.needle_echoes[k], lax + lbx * p.z[k], lay + lby * p.z[k], 2.5, p.scale);
+    for (size_t k : present_idx) {
+      const auto on_line = line.at(p.z[k]);
+      uc[k] = find_urethra(p.grids[k], p.light[k], p.needle_echoes[k], on_line[0], on_line[1], 2.5, p.scale);
+    }
   }
   // Urethra centres: median over three neighbouring frames (the urethra runs smoothly).
   for (size_t q = 0; q < present_idx.size(); ++q) {
