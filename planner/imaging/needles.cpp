@@ -24,19 +24,43 @@ bool NeedleOptions::validate(std::string* error) const {
   return s.empty();
 }
 
+namespace {
+
+// Local mean and standard deviation of the frame over a (2*hx+1) x (2*hy+1) box, read from
+// integral images of the frame padded as cv::boxFilter pads (reflect-101). Evaluated only at the
+// few candidate pixels: full-frame box filters were most of the live view's per-frame cost.
+class LocalStats {
+ public:
+  LocalStats(const cv::Mat& frame8, int hx, int hy) : hx_(hx), hy_(hy) {
+    cv::Mat padded;
+    cv::copyMakeBorder(frame8, padded, hy, hy, hx, hx, cv::BORDER_REFLECT_101);
+    cv::integral(padded, sum_, sqsum_, CV_32S, CV_64F);
+  }
+  // Box mean and standard deviation (variance floored at 1 grey level^2) about (row, col).
+  void at(int row, int col, double* mean, double* sd) const {
+    const int r0 = row, r1 = row + 2 * hy_ + 1, c0 = col, c1 = col + 2 * hx_ + 1;
+    const double n = static_cast<double>((2 * hx_ + 1) * (2 * hy_ + 1));
+    const double s = static_cast<double>(sum_.at<int>(r1, c1) - sum_.at<int>(r0, c1) - sum_.at<int>(r1, c0) + sum_.at<int>(r0, c0));
+    const double q = sqsum_.at<double>(r1, c1) - sqsum_.at<double>(r0, c1) - sqsum_.at<double>(r1, c0) + sqsum_.at<double>(r0, c0);
+    *mean = s / n;
+    *sd = std::sqrt(std::max(q / n - *mean * *mean, 1.0));
+  }
+
+ private:
+  int hx_, hy_;
+  cv::Mat sum_, sqsum_;
+};
+
+}  // namespace
+
 std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
   const double sx = image.spacing_mm[0], sy = image.spacing_mm[1];
+  const cv::Mat frame8 = view_of(image);
   cv::Mat f;
-  view_of(image).convertTo(f, CV_32F);
-  cv::Mat sm, mean, sq, mean_sq;
+  frame8.convertTo(f, CV_32F);
+  cv::Mat sm;
   cv::GaussianBlur(f, sm, cv::Size(0, 0), 0.3 / sx, 0.3 / sy);
-  const cv::Size win(2 * static_cast<int>(3.5 / sx) + 1, 2 * static_cast<int>(3.5 / sy) + 1);
-  cv::boxFilter(f, mean, CV_32F, win);
-  cv::boxFilter(f.mul(f), mean_sq, CV_32F, win);
-  cv::Mat var = mean_sq - mean.mul(mean);
-  cv::max(var, 1.0, var);
-  cv::Mat sd;
-  cv::sqrt(var, sd);
+  const LocalStats local(frame8, static_cast<int>(3.5 / sx), static_cast<int>(3.5 / sy));
   // Among the frame's brightest pixels, and well above the local tissue.
   int hist[256] = {0};
   long total = 0;
@@ -57,9 +81,19 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
       break;
     }
   }
-  cv::Mat cand = (sm > mean + o.threshold_sd * 0.5 * sd) & (sm >= static_cast<float>(p99));
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(cand, labels, stats, centroids, 8, CV_32S);
+  cv::Mat cand = cv::Mat::zeros(sm.size(), CV_8U);
+  for (int r = 0; r < sm.rows; ++r) {
+    const float* sr = sm.ptr<float>(r);
+    std::uint8_t* cr = cand.ptr<std::uint8_t>(r);
+    for (int c = 0; c < sm.cols; ++c) {
+      if (sr[c] < static_cast<float>(p99)) continue;
+      double mean = 0, sd = 0;
+      local.at(r, c, &mean, &sd);
+      if (static_cast<double>(sr[c]) > mean + o.threshold_sd * 0.5 * sd) cr[c] = 255;
+    }
+  }
+  cv::Mat labels;
+  const int n = cv::connectedComponents(cand, labels, 8, CV_32S);
   struct Acc {
     double rmin = 1e9;
     int hc = 0, hr = 0;
@@ -108,7 +142,9 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
       }
     }
     const int hc = static_cast<int>(std::lround(image.col_of_x(hx))), hrw = static_cast<int>(std::lround(image.row_of_y(hy)));
-    const double strength = (best - static_cast<double>(mean.at<float>(hrw, hc))) / static_cast<double>(sd.at<float>(hrw, hc));
+    double local_mean = 0, local_sd = 1;
+    local.at(hrw, hc, &local_mean, &local_sd);
+    const double strength = (best - local_mean) / local_sd;
     Echo e;
     {
       auto sample = [&](double x, double y, double* v) {
