@@ -166,8 +166,11 @@ struct AppState {
   formats::Prescription prescription{15.0, 1};
 
   // Live TRUS.
-  std::vector<std::string> frame_sources;       // names the probe layer offers
-  int frame_source_index = 0;
+  std::vector<std::string> frame_sources;       // kinds of source the probe layer offers
+  int frame_source_index = 0;                   // the kind now open
+  std::string frame_source_location;            // its folder, file, device or URL ("" simulated)
+  std::string frame_source_preset;              // its frame-grabber preset (PLUS file, video)
+  std::vector<std::string> grabber_presets;     // names of the presets the console knows
   double stepper_z_mm = 0.0;                    // commanded stepper position
   std::shared_ptr<const GrayImage> live_frame;  // latest frame from the probe
   std::shared_ptr<const Sweep> sweep;           // last captured sweep

@@ -141,8 +141,21 @@ struct IntentApplier {
   void operator()(const intent::SelectFrameSource& i) {
     require(i.index >= 0 && i.index < static_cast<int>(s.frame_sources.size()),
             "frame source index = " + std::to_string(i.index) + ": out of range");
-    s.frame_source_index = i.index;
-    c.probe_source_.store(i.index);
+    backend::FrameSourceChoice choice{static_cast<backend::FrameSourceKind>(i.index), i.location, i.preset};
+    // Opening reads a whole recording or a device: a worker's job. The live view keeps the
+    // source it has until the new one is open, and keeps it when opening fails.
+    Console* console = &c;
+    const std::uint64_t seed = c.options_.phantom_seed;
+    start_job("frame_source", "open frame source", [choice, seed, console](std::atomic<float>&) -> JobRunner::Commit {
+      std::shared_ptr<backend::Probe> probe = backend::make_probe(choice, seed);
+      console->set_probe(probe);
+      return [choice, probe](AppState& st) {
+        st.frame_source_index = static_cast<int>(choice.kind);
+        st.frame_source_location = choice.location;
+        st.frame_source_preset = choice.preset;
+        st.messages.push_back("frame source: " + probe->name());
+      };
+    });
   }
 
   void operator()(const intent::SetStepper& i) {
@@ -154,12 +167,11 @@ struct IntentApplier {
 
   void operator()(const intent::CaptureSweep&) {
     require(!s.frame_sources.empty(), "capture sweep: no frame source in this build");
-    const int index = s.frame_source_index;
-    const std::uint64_t seed = c.options_.phantom_seed;
+    require(!c.job_running("frame_source"), "capture sweep: the frame source is still opening; wait for it");
+    Console* console = &c;
     const double step = c.options_.sweep_step_mm;
-    start_job("sweep", "capture sweep", [index, seed, step](std::atomic<float>& progress) -> JobRunner::Commit {
-      auto probe = backend::make_probe(index, seed);
-      auto sweep = backend::capture_sweep(*probe, step, progress);
+    start_job("sweep", "capture sweep", [console, step](std::atomic<float>& progress) -> JobRunner::Commit {
+      auto sweep = std::make_shared<const Sweep>(console->probe()->sweep(step, progress));
       return [sweep](AppState& st) {
         st.sweep = sweep;
         st.messages.push_back("sweep captured: " + std::to_string(sweep->frames.size()) + " frames");

@@ -17,25 +17,40 @@
 namespace hdr::ui::backend {
 
 // ---- imaging (planner/imaging) -------------------------------------------------------------
-// A live frame source: the simulated TRUS probe (demo) or a recorded sweep played back.
+// Where the live frames come from. Each kind is one entry of frame_source_kinds().
+enum class FrameSourceKind { simulated, recorded_sweep, plus_file, video };
+struct FrameSourceChoice {
+  FrameSourceKind kind = FrameSourceKind::simulated;
+  std::string location;  // hdr-trus/1 folder, PLUS .igs.mha/.mhd file, or video device/file/URL
+  std::string preset;    // frame-grabber preset (PLUS file and video): crop, spacing, probe axis
+};
+// "simulated TRUS probe", "recorded sweep (hdr-trus/1 folder)", ... in FrameSourceKind order.
+std::vector<std::string> frame_source_kinds();
+// The names of the frame-grabber presets the console knows.
+std::vector<std::string> grabber_preset_names();
+
+// A live frame source, imaged at the stepper position the console commands. Thread-safe:
+// the probe thread calls frame_at() while a worker may capture a sweep.
 class Probe {
  public:
   virtual ~Probe() = default;
   virtual std::string name() const = 0;
-  // The axial frame at stepper position z_mm (blocking; call from a worker thread).
-  virtual GrayImage frame_at(double z_mm) = 0;
+  // The axial frame at stepper position z_mm (blocking; call from a worker thread). The same
+  // pointer again when the image has not changed (a still probe over still tissue gives the
+  // same B-mode: speckle is deterministic), so nothing is re-rendered or re-uploaded.
+  virtual std::shared_ptr<const GrayImage> frame_at(double z_mm) = 0;
+  // A sweep from z_min to z_max every step_mm (a recording: its own frames). Throws
+  // hdr::Error when the source has no stepper positions (a video without a stepper link).
+  virtual Sweep sweep(double step_mm, std::atomic<float>& progress) = 0;
   // Stepper range the source covers (mm).
   virtual double z_min_mm() const = 0;
   virtual double z_max_mm() const = 0;
 };
 
-// Names of the frame sources make_probe() accepts (index = position in this list).
-std::vector<std::string> probe_sources();
-// `seed` fixes the simulated patient (phantom); throws hdr::Error when imaging is not built.
-std::unique_ptr<Probe> make_probe(int source_index, std::uint64_t seed);
+// Opens `choice` (reads a recording whole, opens a device); `seed` fixes the simulated
+// patient (phantom). Throws hdr::Error naming the location and what is wrong with it.
+std::shared_ptr<Probe> make_probe(const FrameSourceChoice& choice, std::uint64_t seed);
 
-// A sweep: frames from z_min to z_max every step_mm (progress 0..1).
-std::shared_ptr<const Sweep> capture_sweep(Probe& probe, double step_mm, std::atomic<float>& progress);
 std::vector<formats::Structure> segment_sweep(const Sweep& sweep, std::atomic<float>& progress);
 std::vector<formats::Catheter> detect_needles(const Sweep& sweep, std::atomic<float>& progress);
 

@@ -1,20 +1,22 @@
-// Adapter to planner/imaging: the simulated TRUS probe (the demo patient), sweeps,
-// segmentation, needle detection. Converts imaging's plain images to the AppState's.
+// Adapter to planner/imaging: the live frame sources (the demo's simulated probe, recorded sweeps,
+// PLUS files, frame grabbers), sweeps, segmentation and needle detection. Converts imaging's
+// plain images to the AppState's.
 #include <cmath>
 
 #include "planner/common/error.hpp"
 #include "ui/state/backend.hpp"
 
 #if HDR_UI_HAVE_IMAGING
-#include "planner/imaging/simulator.hpp"
-#if __has_include("planner/imaging/segment.hpp")
-#include "planner/imaging/segment.hpp"
-#define HDR_UI_HAVE_SEGMENTATION 1
-#endif
-#if __has_include("planner/imaging/needles.hpp")
+#include <algorithm>
+#include <mutex>
+
+#include "planner/imaging/frame_source.hpp"
+#include "planner/imaging/grabber_presets.hpp"
 #include "planner/imaging/needles.hpp"
-#define HDR_UI_HAVE_NEEDLE_DETECTION 1
-#endif
+#include "planner/imaging/plus_io.hpp"
+#include "planner/imaging/segment.hpp"
+#include "planner/imaging/simulator.hpp"
+#include "planner/imaging/trus_io.hpp"
 
 namespace hdr::ui::backend {
 namespace {
@@ -68,65 +70,176 @@ class SimulatedProbe final : public Probe {
     geometry_.pixel_mm = kDemoPixel_mm;
   }
   std::string name() const override { return "simulated TRUS probe"; }
-  GrayImage frame_at(double z_mm) override {
-    // Speckle decorrelates frame to frame as on a real scanner; reproducible per frame number.
-    return to_ui(imaging::render_frame(anatomy_, geometry_, z_mm, seed_ * 1000003ULL + frame_++));
+  std::shared_ptr<const GrayImage> frame_at(double z_mm) override {
+    // Rendered only when the stepper has moved: ~50 ms of CPU a frame that the GL rasteriser
+    // would otherwise lose, for an image that is the same (static speckle) while it is still.
+    std::lock_guard lock(live_mutex_);
+    if (!live_ || live_->z_mm != z_mm)
+      live_ = std::make_shared<const GrayImage>(
+          to_ui(imaging::render_frame(anatomy_, geometry_, z_mm, seed_ * 1000003ULL + ++frames_rendered_)));
+    return live_;
+  }
+  Sweep sweep(double step_mm, std::atomic<float>& progress) override {
+    require(step_mm > 0.0, "sweep step " + std::to_string(step_mm) + " mm: must be > 0");
+    const double z0 = z_min_mm(), z1 = z_max_mm();
+    const int n = static_cast<int>(std::floor((z1 - z0) / step_mm)) + 1;
+    Sweep out;
+    out.source_name = name();
+    for (int k = 0; k < n; ++k) {
+      // The sweep's own frame numbers (render_frame is pure): the live view keeps running.
+      out.frames.push_back(to_ui(imaging::render_frame(anatomy_, geometry_, z0 + k * step_mm,
+                                                       seed_ * 1000003ULL + 500000ULL + static_cast<std::uint64_t>(k))));
+      progress.store(static_cast<float>(k + 1) / static_cast<float>(n));
+    }
+    return out;
   }
   double z_min_mm() const override { return anatomy_.z_apex_mm - 4.0; }
   double z_max_mm() const override { return anatomy_.z_base_mm + 4.0; }
 
  private:
-  std::uint64_t seed_;
-  imaging::TrusAnatomy anatomy_;
+  const std::uint64_t seed_;
+  const imaging::TrusAnatomy anatomy_;
   imaging::ScanGeometry geometry_;
-  std::uint64_t frame_ = 0;
+  std::mutex live_mutex_;
+  std::shared_ptr<const GrayImage> live_;
+  std::uint64_t frames_rendered_ = 0;
 };
-}  // namespace
 
-std::vector<std::string> probe_sources() { return {"simulated TRUS probe"}; }
+// A recording (hdr-trus/1 folder or PLUS file) played back: the live view shows the recorded
+// frame nearest the commanded stepper position; a sweep is the recording itself, when it is
+// one (a stepper moved back and forth is viewed, never used as a volume).
+class RecordedProbe final : public Probe {
+ public:
+  RecordedProbe(const imaging::Sweep& recording, std::string name) : name_(std::move(name)) {
+    require(!recording.frames.empty(), name_ + ": no frames");
+    try {
+      imaging::validate_sweep(recording, name_);
+    } catch (const std::exception& e) {
+      not_a_sweep_ = e.what();
+    }
+    for (const auto& f : recording.frames) frames_.push_back(std::make_shared<const GrayImage>(to_ui(f)));
+    by_z_ = frames_;
+    std::stable_sort(by_z_.begin(), by_z_.end(), [](const auto& a, const auto& b) { return a->z_mm < b->z_mm; });
+  }
+  std::string name() const override { return name_; }
+  std::shared_ptr<const GrayImage> frame_at(double z_mm) override {
+    // The first frame at or beyond z, or the one before it if that is nearer.
+    auto it = std::lower_bound(by_z_.begin(), by_z_.end(), z_mm, [](const auto& f, double z) { return f->z_mm < z; });
+    if (it == by_z_.end()) return by_z_.back();
+    if (it != by_z_.begin() && z_mm - (*(it - 1))->z_mm < (*it)->z_mm - z_mm) --it;
+    return *it;
+  }
+  Sweep sweep(double /*step_mm: the recording has its own*/, std::atomic<float>& progress) override {
+    require(not_a_sweep_.empty(), "capture sweep: " + not_a_sweep_);
+    Sweep out;
+    out.source_name = name_;
+    for (const auto& f : frames_) out.frames.push_back(*f);
+    progress.store(1.0F);
+    return out;
+  }
+  double z_min_mm() const override { return by_z_.front()->z_mm; }
+  double z_max_mm() const override { return by_z_.back()->z_mm; }
 
-std::unique_ptr<Probe> make_probe(int source_index, std::uint64_t seed) {
-  require(source_index == 0, "frame source " + std::to_string(source_index) + ": unknown (0 = simulated TRUS probe)");
-  return std::make_unique<SimulatedProbe>(seed);
-}
+ private:
+  std::string name_;
+  std::string not_a_sweep_;  // why the recording is no sweep (validate_sweep), or ""
+  // Immutable after construction: in recorded order, and sorted by z for the live view.
+  std::vector<std::shared_ptr<const GrayImage>> frames_, by_z_;
+};
 
-std::shared_ptr<const Sweep> capture_sweep(Probe& probe, double step_mm, std::atomic<float>& progress) {
-  require(step_mm > 0.0, "sweep step " + std::to_string(step_mm) + " mm: must be > 0");
-  const double z0 = probe.z_min_mm(), z1 = probe.z_max_mm();
-  const int n = static_cast<int>(std::floor((z1 - z0) / step_mm)) + 1;
-  auto sweep = std::make_shared<Sweep>();
-  sweep->source_name = probe.name();
-  for (int k = 0; k < n; ++k) {
-    sweep->frames.push_back(probe.frame_at(z0 + k * step_mm));
-    progress.store(static_cast<float>(k + 1) / static_cast<float>(n));
+// A frame grabber, video file or stream through OpenCV, placed by a grabber preset. Without a
+// stepper link a grabbed frame's z is the commanded stepper position, and sweeps are refused.
+class VideoProbe final : public Probe {
+ public:
+  VideoProbe(const std::string& uri, const imaging::GrabberCalibration& preset)
+      : uri_(uri), source_(imaging::open_video_source(uri, preset)) {}
+  std::string name() const override { return "video " + uri_; }
+  std::shared_ptr<const GrayImage> frame_at(double z_mm) override {
+    std::lock_guard lock(mutex_);
+    if (auto f = source_->next_frame()) {
+      f->z_mm = z_mm;
+      last_ = std::make_shared<const GrayImage>(to_ui(*f));
+    } else if (source_->finished()) {
+      throw Error("video " + uri_ + ": the source ended (no more frames)");
+    }
+    return last_;
+  }
+  Sweep sweep(double, std::atomic<float>&) override {
+    throw Error("capture sweep: " + name() +
+                " carries no stepper positions (no stepper link); record the sweep with its stepper positions "
+                "(PLUS file) or open a recorded sweep");
+  }
+  double z_min_mm() const override { return -60.0; }  // the console's stepper range
+  double z_max_mm() const override { return 60.0; }
+
+ private:
+  std::string uri_;
+  std::mutex mutex_;
+  std::unique_ptr<imaging::FrameSource> source_;
+  std::shared_ptr<const GrayImage> last_;
+};
+
+// A PLUS sequence with its stepper positions (ProbePosition), each frame placed by the preset.
+imaging::Sweep read_plus_recording(const std::string& path, const imaging::GrabberCalibration& preset) {
+  const auto seq = imaging::read_plus_sequence(path);
+  imaging::Sweep sweep;
+  for (int k = 0; k < seq.frame_count; ++k) {
+    const auto& info = seq.frames[static_cast<size_t>(k)];
+    require(info.image_ok, path + ": frame " + std::to_string(k) + ": ImageStatus is not OK; refusing to use it");
+    require(info.probe_position_mm.has_value(),
+            path + ": frame " + std::to_string(k) + ": no ProbePosition (stepper position) recorded");
+    imaging::Frame f;
+    f.image = imaging::apply_calibration(imaging::plus_frame_image(seq, k), preset);
+    f.z_mm = *info.probe_position_mm;
+    sweep.frames.push_back(std::move(f));
   }
   return sweep;
 }
+}  // namespace
+
+std::vector<std::string> frame_source_kinds() {
+  return {"simulated TRUS probe", "recorded sweep (hdr-trus/1 folder)", "PLUS sequence file (.igs.mha/.mhd)",
+          "frame grabber / video / stream"};
+}
+
+std::vector<std::string> grabber_preset_names() {
+  std::vector<std::string> names;
+  for (const auto& p : imaging::builtin_grabber_presets()) names.push_back(p.preset);
+  return names;
+}
+
+std::shared_ptr<Probe> make_probe(const FrameSourceChoice& choice, std::uint64_t seed) {
+  switch (choice.kind) {
+    case FrameSourceKind::simulated: return std::make_shared<SimulatedProbe>(seed);
+    case FrameSourceKind::recorded_sweep:
+      require(!choice.location.empty(), "recorded sweep: no folder given");
+      return std::make_shared<RecordedProbe>(imaging::load_trus_folder(choice.location), "recorded sweep " + choice.location);
+    case FrameSourceKind::plus_file: {
+      require(!choice.location.empty(), "PLUS sequence: no file given");
+      const auto& preset = imaging::find_grabber_preset(imaging::builtin_grabber_presets(), choice.preset);
+      return std::make_shared<RecordedProbe>(read_plus_recording(choice.location, preset), "PLUS " + choice.location);
+    }
+    case FrameSourceKind::video: {
+      require(!choice.location.empty(), "video source: no device, file or URL given");
+      const auto& preset = imaging::find_grabber_preset(imaging::builtin_grabber_presets(), choice.preset);
+      return std::make_shared<VideoProbe>(choice.location, preset);
+    }
+  }
+  throw Error("frame source kind " + std::to_string(static_cast<int>(choice.kind)) + ": unknown");
+}
 
 std::vector<formats::Structure> segment_sweep(const Sweep& sweep, std::atomic<float>& progress) {
-#if HDR_UI_HAVE_SEGMENTATION
   progress.store(0.1F);
   auto result = imaging::segment_sweep(to_imaging(sweep));
   progress.store(1.0F);
   return result.structures;
-#else
-  (void)sweep;
-  (void)progress;
-  throw Error("automatic segmentation is not in this build's hdr_imaging yet");
-#endif
 }
 
 std::vector<formats::Catheter> detect_needles(const Sweep& sweep, std::atomic<float>& progress) {
-#if HDR_UI_HAVE_NEEDLE_DETECTION
   progress.store(0.1F);
   auto found = imaging::detect_needles(to_imaging(sweep));
   progress.store(1.0F);
   return found;
-#else
-  (void)sweep;
-  (void)progress;
-  throw Error("needle detection is not in this build's hdr_imaging yet");
-#endif
 }
 
 }  // namespace hdr::ui::backend
@@ -136,9 +249,9 @@ namespace hdr::ui::backend {
 namespace {
 [[noreturn]] void missing() { throw Error("imaging is not available in this build (hdr_imaging not built)"); }
 }  // namespace
-std::vector<std::string> probe_sources() { return {}; }
-std::unique_ptr<Probe> make_probe(int, std::uint64_t) { missing(); }
-std::shared_ptr<const Sweep> capture_sweep(Probe&, double, std::atomic<float>&) { missing(); }
+std::vector<std::string> frame_source_kinds() { return {}; }
+std::vector<std::string> grabber_preset_names() { return {}; }
+std::shared_ptr<Probe> make_probe(const FrameSourceChoice&, std::uint64_t) { missing(); }
 std::vector<formats::Structure> segment_sweep(const Sweep&, std::atomic<float>&) { missing(); }
 std::vector<formats::Catheter> detect_needles(const Sweep&, std::atomic<float>&) { missing(); }
 }  // namespace hdr::ui::backend

@@ -68,7 +68,8 @@ std::string ConsoleOptions::validate() const {
 Console::Console(ConsoleOptions options) : options_(std::move(options)) {
   const std::string why = options_.validate();
   require(why.empty(), why);
-  state_.frame_sources = backend::probe_sources();
+  state_.frame_sources = backend::frame_source_kinds();
+  state_.grabber_presets = backend::grabber_preset_names();
   if (!options_.records_path.empty()) {
     records_ = backend::open_records(options_.records_path, options_.records_admin, options_.records_admin_password);
     for (const auto& u : options_.ensure_users)
@@ -104,19 +105,12 @@ void Console::probe_loop() {
   // background priority and rests at least as long as it worked, so it never takes more than
   // half a core from the UI thread and the GL rasteriser, whatever the machine.
   lower_this_thread_priority();
-  std::unique_ptr<backend::Probe> probe;
-  int probe_index = -1;
   const auto nominal = std::chrono::duration<double, std::milli>(options_.live_frame_period_ms);
   while (!probe_stop_.load()) {
     const auto started = std::chrono::steady_clock::now();
     auto period = nominal;
     try {
-      const int wanted = probe_source_.load();
-      if (!probe || wanted != probe_index) {
-        probe = backend::make_probe(wanted, options_.phantom_seed);
-        probe_index = wanted;
-      }
-      auto frame = std::make_shared<const GrayImage>(probe->frame_at(probe_z_mm_.load()));
+      auto frame = probe()->frame_at(probe_z_mm_.load());
       const auto worked = std::chrono::steady_clock::now() - started;
       period = std::max(nominal, std::chrono::duration<double, std::milli>(2 * worked));
       std::lock_guard lock(frame_mutex_);
@@ -130,6 +124,17 @@ void Console::probe_loop() {
     while (!probe_stop_.load() && std::chrono::steady_clock::now() - started < period)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+std::shared_ptr<backend::Probe> Console::probe() {
+  std::lock_guard lock(probe_mutex_);
+  if (!probe_) probe_ = backend::make_probe(backend::FrameSourceChoice{}, options_.phantom_seed);
+  return probe_;
+}
+
+void Console::set_probe(std::shared_ptr<backend::Probe> probe) {
+  std::lock_guard lock(probe_mutex_);
+  probe_ = std::move(probe);
 }
 
 void Console::note(const std::string& message) {

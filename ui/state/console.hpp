@@ -104,7 +104,13 @@ class Console {
   std::thread probe_thread_;
   std::atomic<bool> probe_stop_{false};
   std::atomic<double> probe_z_mm_{0.0};
-  std::atomic<int> probe_source_{0};
+  // The live frame source, shared by the probe thread and sweep captures: the one the last
+  // SelectFrameSource opened, the simulated probe until then (opened on first use, off the UI
+  // thread).
+  std::shared_ptr<backend::Probe> probe();
+  void set_probe(std::shared_ptr<backend::Probe> probe);
+  std::mutex probe_mutex_;
+  std::shared_ptr<backend::Probe> probe_;
   mutable std::mutex frame_mutex_;
   std::shared_ptr<const GrayImage> newest_frame_;
   std::string probe_error_;

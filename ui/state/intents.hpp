@@ -19,7 +19,9 @@ struct SetPatient { std::string id; std::string name; int fraction = 1; double d
 struct LoadCase { std::string path; };
 
 // Live TRUS.
-struct SelectFrameSource { int index = 0; };
+// index into AppState::frame_sources; location: folder, file, device or URL; preset: the
+// frame-grabber preset that places a PLUS file's or a video's frames (AppState::grabber_presets).
+struct SelectFrameSource { int index = 0; std::string location; std::string preset; };
 struct SetStepper { double z_mm = 0.0; };
 struct CaptureSweep {};
 

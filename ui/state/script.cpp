@@ -37,7 +37,9 @@ Intent parse_entry(const JsonNode& e) {
     return p;
   }
   if (name == "load_case") return intent::LoadCase{e.at("path").string()};
-  if (name == "select_frame_source") return intent::SelectFrameSource{int_field(e, "index")};
+  if (name == "select_frame_source")
+    return intent::SelectFrameSource{int_field(e, "index"), e.has("location") ? e.at("location").string() : std::string(),
+                                     e.has("preset") ? e.at("preset").string() : std::string()};
   if (name == "set_stepper") return intent::SetStepper{e.at("z_mm").number()};
   if (name == "capture_sweep") return intent::CaptureSweep{};
   if (name == "auto_segment") return intent::AutoSegment{};
@@ -107,6 +109,9 @@ std::string state_value(const AppState& s, const std::string& path) {
   if (path == "user") return s.user.value_or("");
   if (path == "role") return s.role.value_or("");
   if (path == "sweep.frames") return std::to_string(s.sweep ? s.sweep->frames.size() : 0);
+  if (path == "sweep.source") return s.sweep ? s.sweep->source_name : "";
+  if (path == "frame_source.index") return std::to_string(s.frame_source_index);
+  if (path == "frame_source.location") return s.frame_source_location;
   if (path == "live_frame.present") return s.live_frame ? "true" : "false";
   if (path == "structures.count") return std::to_string(s.structures.size());
   if (path == "catheters.count") return std::to_string(s.catheters.size());
@@ -155,6 +160,8 @@ const char* awaited_job(const Intent& i) {
   if (std::holds_alternative<intent::RecordCalibration>(i)) return "record_calibration";
   if (std::holds_alternative<intent::RefreshRecords>(i)) return "records";
   if (std::holds_alternative<intent::LoadCase>(i)) return "load_case";
+  if (std::holds_alternative<intent::SelectFrameSource>(i)) return "frame_source";
+  if (std::holds_alternative<intent::CaptureSweep>(i)) return "sweep";
   return nullptr;
 }
 

@@ -38,6 +38,10 @@ struct ViewScratch {
   int drag_needle = -1;
   ImVec2 drag_mm{0, 0};
   float stepper_mm = 0.0F;
+  // Frame-source form: the kind chosen, its location and grabber preset (opened on "Open").
+  int source_kind = 0;
+  char source_location[512] = "";
+  int source_preset = 0;
 };
 
 // Isodose lines of one plane at the four levels, recomputed only when the dose grid, the
