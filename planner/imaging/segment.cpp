@@ -26,6 +26,9 @@ struct Prepared {
   double scale = 1.0;              // robust intensity spread, normalises edge strengths
   std::vector<cv::Mat> light;      // CV_32F per position: working grid lightly smoothed, echoes kept (urethra)
   std::vector<std::vector<std::array<double, 2>>> needle_echoes;  // per position: needle-like echoes (not catheter walls)
+  // Per position: needle echoes seen at the same place on three consecutive positions (a needle
+  // runs along the sweep; speckle peaks and a calcification's one or two frames do not).
+  std::vector<std::vector<std::array<double, 2>>> needles;
 };
 
 bool in_mask(const WorkingGrid& g, const cv::Mat& mask, double x, double y) {
@@ -168,6 +171,16 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
     const double s = o.smooth_sigma_mm / p.grids[k].step_mm;
     cv::GaussianBlur(p.grids[k].img, p.grids[k].img, cv::Size(0, 0), s, o.smooth_sigma_mm / p.grids[k].step_y_mm);
   }
+  p.needles.resize(p.z.size());
+  auto seen = [&](size_t k, const std::array<double, 2>& e) {
+    return std::any_of(p.needle_echoes[k].begin(), p.needle_echoes[k].end(), [&](const auto& q) { return std::hypot(q[0] - e[0], q[1] - e[1]) < 1.5; });
+  };
+  for (size_t k = 0; k < p.z.size(); ++k)
+    for (const auto& e : p.needle_echoes[k]) {
+      const bool lo1 = k >= 1 && seen(k - 1, e), lo2 = k >= 2 && lo1 && seen(k - 2, e);
+      const bool hi1 = k + 1 < p.z.size() && seen(k + 1, e), hi2 = k + 2 < p.z.size() && hi1 && seen(k + 2, e);
+      if ((lo1 && hi1) || lo2 || hi2) p.needles[k].push_back(e);
+    }
   // Imaged region: convex hull of every pixel any frame shows, eroded so that the sector's rim
   // (imaged vs. not imaged) never counts as an organ boundary.
   std::vector<cv::Point> pts;
@@ -250,10 +263,22 @@ struct Circle {  // an axis-aligned ellipse in fact: the start shape
   double radius(double th) const { return a * b / std::sqrt(b * b * std::cos(th) * std::cos(th) + a * a * std::sin(th) * std::sin(th)); }
 };
 
-// Sweep-level start: the ellipse with the strongest sign-consistent radial contrast on the
-// mean of the middle frames, with a wide prior on a gland anterior to the probe. Each ray's
-// contribution is clipped so that no single bright or dark object dominates.
-Circle initial_circle(const Prepared& p, double rectum_r) {
+// The gland's placement prior: the operator centres the probe (and the template) under the
+// gland, so a lateral offset of more than a few mm is unlikely (`lateral_sd_mm`) while depth
+// varies more; the probe presses the rectal wall against the gland, so its posterior edge lies
+// close above the rectum (a dark bladder above the gland must not pull the start shape up).
+double placement_prior(double cx, double cy, double B, double rectum_r, double lateral_sd_mm) {
+  const double dist2 = cx * cx * (30.0 * 30.0) / (lateral_sd_mm * lateral_sd_mm) + (cy - 25.0) * (cy - 25.0);
+  const double gap = std::max(0.0, cy - B - rectum_r - 5.0);
+  return std::exp(-dist2 / (2.0 * 30.0 * 30.0) - gap * gap / (2.0 * 5.0 * 5.0));
+}
+
+// Sweep-level start shapes: ellipses with a strong sign-consistent radial contrast on the mean
+// of the middle frames. Each ray's contribution is clipped so that no single bright or dark
+// object dominates. Several distinct ones are returned — the best under the usual placement
+// prior and the best under a wide one (a gland off to the side, as in a phantom recorded
+// obliquely) — for the caller to choose among by what refining them finds.
+std::vector<Circle> initial_candidates(const Prepared& p, double rectum_r) {
   const size_t n = p.grids.size();
   const size_t a0 = n / 4, b0 = std::max(a0 + 1, n - n / 4);
   cv::Mat mean = cv::Mat::zeros(p.grids[0].img.size(), CV_32F);
@@ -295,43 +320,133 @@ Circle initial_circle(const Prepared& p, double rectum_r) {
     const int sgn = sum >= 0 ? 1 : -1;
     int consistent = 0;
     for (int k = 0; k < K; ++k) consistent += (d[k] * sgn > 0) ? 1 : 0;
-    // The operator centres the probe (and the template) under the gland: a lateral offset of
-    // more than a few mm is unlikely; depth varies more.
-    const double dist2 = cx * cx * (30.0 * 30.0) / (8.0 * 8.0) + (cy - 25.0) * (cy - 25.0);
-    // The probe presses the rectal wall against the gland: its posterior edge lies close
-    // above the rectum (a dark bladder above the gland must not pull the start shape up).
-    const double gap = std::max(0.0, cy - B - rectum_r - 5.0);
     *sign_out = sgn;
-    return std::abs(sum) / K * consistent * consistent / (K * K) * std::exp(-dist2 / (2.0 * 30.0 * 30.0) - gap * gap / (2.0 * 5.0 * 5.0));
+    return std::abs(sum) / K * consistent * consistent / (K * K);
   };
-  Circle best;
-  auto consider = [&](double cx, double cy, double A, double B) {
-    int sgn = 1;
-    const double sc = score_of(cx, cy, A, B, &sgn);
-    if (sc > best.score) best = {cx, cy, A, B, sgn, sc, 0.5 * (A + B)};
+  // Coarse grid: sizes from a small gland to a large phantom; the centre step grows with the size.
+  struct Scored {
+    Circle c;
+    double evidence;
   };
-  // Coarse grid, then a fine search around the best coarse shape.
-  // Sizes from a small gland to a large phantom; the centre step grows with the size.
+  std::vector<Scored> coarse;
   for (double A = 9.0; A <= 48.0; A += std::max(3.0, 0.15 * A))
     for (double B = 7.0; B <= std::min(48.0, 1.4 * A); B += std::max(3.0, 0.15 * B)) {
       const double step = std::max(3.0, 0.2 * std::min(A, B));
       for (double cy = 8.0; cy <= 95.0; cy += step)
-        for (double cx = -45.0; cx <= 45.0; cx += step) consider(cx, cy, A, B);
+        for (double cx = -45.0; cx <= 45.0; cx += step) {
+          int sgn = 1;
+          const double ev = score_of(cx, cy, A, B, &sgn);
+          if (ev > 0) coarse.push_back({{cx, cy, A, B, sgn, 0, 0.5 * (A + B)}, ev});
+        }
     }
-  const Circle coarse = best;
-  for (double A = coarse.a - 2.0; A <= coarse.a + 2.0; A += 1.0)
-    for (double B = coarse.b - 2.0; B <= coarse.b + 2.0; B += 1.0)
-      for (double cy = coarse.cy - 2.0; cy <= coarse.cy + 2.0; cy += 1.0)
-        for (double cx = coarse.cx - 2.0; cx <= coarse.cx + 2.0; cx += 1.0)
-          if (A >= 6.0 && B >= 5.0) consider(cx, cy, A, B);
-  require(best.score > 0, "segment: no gland-like boundary found in the middle of the sweep");
-  return best;
+  require(!coarse.empty(), "segment: no gland-like boundary found in the middle of the sweep");
+  // A fine search about a coarse shape, under the same prior.
+  auto fine = [&](const Circle& c0, double lateral_sd_mm) {
+    Circle best = c0;
+    best.score = -1;
+    for (double A = c0.a - 2.0; A <= c0.a + 2.0; A += 1.0)
+      for (double B = c0.b - 2.0; B <= c0.b + 2.0; B += 1.0)
+        for (double cy = c0.cy - 2.0; cy <= c0.cy + 2.0; cy += 1.0)
+          for (double cx = c0.cx - 2.0; cx <= c0.cx + 2.0; cx += 1.0) {
+            if (A < 6.0 || B < 5.0) continue;
+            int sgn = 1;
+            const double sc = score_of(cx, cy, A, B, &sgn) * (lateral_sd_mm > 0 ? placement_prior(cx, cy, B, rectum_r, lateral_sd_mm) : 1.0);
+            if (sc > best.score) best = {cx, cy, A, B, sgn, sc, 0.5 * (A + B)};
+          }
+    return best;
+  };
+  // Two shapes are the same hypothesis when their centres and sizes are close.
+  auto same = [](const Circle& x, const Circle& y) {
+    return std::hypot(x.cx - y.cx, x.cy - y.cy) < 0.35 * std::min(x.r, y.r) && std::max(x.r, y.r) < 1.3 * std::min(x.r, y.r) && x.sign == y.sign;
+  };
+  std::vector<Circle> out;
+  // (lateral_sd_mm 0: no placement prior at all — the strongest outline wherever it is.)
+  for (const auto& [lateral_sd_mm, count] : std::initializer_list<std::pair<double, int>>{{8.0, 4}, {25.0, 3}, {0.0, 2}}) {
+    std::vector<std::pair<double, size_t>> order;
+    for (size_t i = 0; i < coarse.size(); ++i)
+      order.push_back({-coarse[i].evidence * (lateral_sd_mm > 0 ? placement_prior(coarse[i].c.cx, coarse[i].c.cy, coarse[i].c.b, rectum_r, lateral_sd_mm) : 1.0), i});
+    std::sort(order.begin(), order.end());
+    int taken = 0;
+    for (const auto& [neg, i] : order) {
+      if (taken == count || neg >= 0) break;
+      const Circle& c = coarse[i].c;
+      if (std::any_of(out.begin(), out.end(), [&](const Circle& q) { return same(q, c); })) continue;
+      out.push_back(fine(c, lateral_sd_mm));
+      ++taken;
+    }
+  }
+  // From the gland's echo texture rather than its outline: the largest region of either class
+  // of the mean image (split at Otsu's threshold, thin links opened, gaps of a few mm closed —
+  // a dark channel through a bright phantom gland), as the ellipse of its second moments.
+  {
+    cv::Mat m8;
+    double lo = 0, hi = 0;
+    cv::minMaxLoc(mean, &lo, &hi, nullptr, nullptr, p.mask);
+    mean.convertTo(m8, CV_8U, hi > lo ? 255.0 / (hi - lo) : 1.0, hi > lo ? -lo * 255.0 / (hi - lo) : 0.0);
+    std::vector<std::uint8_t> inside;
+    for (int r = 0; r < m8.rows; ++r)
+      for (int c = 0; c < m8.cols; ++c)
+        if (p.mask.at<std::uint8_t>(r, c)) inside.push_back(m8.at<std::uint8_t>(r, c));
+    // Otsu's split of the imaged region, and the split of its gland-polarity side's opposite
+    // once more (a phantom shows three levels: black background, grey and bright tissue).
+    auto otsu = [](std::vector<std::uint8_t> v) {
+      cv::Mat ignored;
+      return v.empty() ? 128.0 : cv::threshold(cv::Mat(v).reshape(1, 1), ignored, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    };
+    const double t = otsu(inside);
+    std::vector<std::uint8_t> below, above;
+    for (std::uint8_t v : inside) (v <= t ? below : above).push_back(v);
+    const double t_below = otsu(below), t_above = otsu(above);
+    const int open_px = std::max(1, static_cast<int>(std::lround(1.0 / g.step_mm))), close_px = std::max(1, static_cast<int>(std::lround(5.0 / g.step_mm)));
+    for (const auto& [sgn, level] : std::initializer_list<std::pair<int, double>>{{-1, t}, {-1, t_below}, {1, t}, {1, t_above}}) {
+      cv::Mat cls = sgn < 0 ? (m8 > level) : (m8 <= level);
+      cls &= p.mask;
+      cv::morphologyEx(cls, cls, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * open_px + 1, 2 * open_px + 1)));
+      cv::morphologyEx(cls, cls, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * close_px + 1, 2 * close_px + 1)));
+      cv::Mat labels, stats, centroids;
+      const int nl = cv::connectedComponentsWithStats(cls, labels, stats, centroids, 8, CV_32S);
+      int best_l = 0;
+      for (int l = 1; l < nl; ++l)
+        if (best_l == 0 || stats.at<int>(l, cv::CC_STAT_AREA) > stats.at<int>(best_l, cv::CC_STAT_AREA)) best_l = l;
+      if (best_l == 0 || stats.at<int>(best_l, cv::CC_STAT_AREA) * g.step_mm * g.step_y_mm < 150.0) continue;
+      const cv::Moments mo = cv::moments(labels == best_l, true);
+      const double cx = g.x(mo.m10 / mo.m00), cy = g.y(mo.m01 / mo.m00);
+      const double A = 2.0 * std::sqrt(mo.mu20 / mo.m00) * g.step_mm, B = 2.0 * std::sqrt(mo.mu02 / mo.m00) * g.step_y_mm;
+      if (A < 6.0 || B < 5.0 || cy < rectum_r) continue;
+      int s_out = sgn;
+      const double ev = score_of(cx, cy, A, B, &s_out);
+      const Circle c{cx, cy, A, B, sgn, ev, 0.5 * (A + B)};
+      if (ev > 0 && s_out == sgn && std::none_of(out.begin(), out.end(), [&](const Circle& q) { return same(q, c); })) out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Catheters are implanted in the gland: a contour passing inside a needle echo pays this much
+// per ray (about a strong edge's worth, so that a needle row cannot pose as the boundary).
+constexpr double kNeedleInsideCost = 2.0;
+
+// Per ray about (cx, cy): the radius a contour must exceed to hold the frame's tracked needles
+// (needle centre + 1.5 mm), 0 where no needle lies.
+std::vector<double> needle_floor(const Prepared& p, size_t k, double cx, double cy, int N) {
+  std::vector<double> f(static_cast<size_t>(N), 0.0);
+  for (const auto& e : p.needles[k]) {
+    const double dx = e[0] - cx, dy = e[1] - cy, rho = std::hypot(dx, dy);
+    if (rho < 1.0) continue;
+    const double phi = std::atan2(dy, dx), half = std::atan2(1.0, rho);
+    for (int t = 0; t < N; ++t) {
+      const double th = 2 * kPi * t / N;
+      if (std::abs(std::remainder(th - phi, 2 * kPi)) <= half + kPi / N) f[static_cast<size_t>(t)] = std::max(f[static_cast<size_t>(t)], rho + 1.5);
+    }
+  }
+  return f;
 }
 
 // Closed contour by dynamic programming over polar rays about (cx, cy). Returns radii.
 std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy, const std::vector<double>& prior,
                              double prior_weight, double r_lo, double r_hi, int sign, double rectum_r,
-                             double fluid_below = -std::numeric_limits<double>::infinity(), const std::vector<double>* cap = nullptr) {
+                             double fluid_below = -std::numeric_limits<double>::infinity(), const std::vector<double>* cap = nullptr,
+                             const std::vector<double>* floor = nullptr) {
   const WorkingGrid& g = p.grids[fi];
   const int N = static_cast<int>(prior.size());
   const double dr = 0.5, delta = 1.5;
@@ -373,24 +488,28 @@ std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy,
         if (gin < fluid_below) c += 6.0;
         else if (gout < fluid_below) c = -std::min(std::abs(gout - gin) / p.scale, 3.0);
       }
+      if (floor && r < (*floor)[static_cast<size_t>(k)]) c += kNeedleInsideCost;
       const double rp = prior[static_cast<size_t>(k)];
       const double dev = (r - rp) / (0.3 * rp);
       c += prior_weight * std::min(dev * dev, 6.0);
       cost[static_cast<size_t>(k) * static_cast<size_t>(M) + static_cast<size_t>(j)] = c;
     }
   }
-  // Unroll three turns; keep the middle one (closure without fixing a start radius).
+  // Unroll three turns; keep the middle one (closure without fixing a start radius). From ray to
+  // ray the radius may change by up to 1 mm more than the prior's own change (a wide, flat gland's
+  // lateral ends turn faster than 1 mm per ray), each 0.5 mm of departure from it costing 0.15.
   const int T = 3 * N, J = 2;
   std::vector<double> acc(static_cast<size_t>(M)), nacc(static_cast<size_t>(M));
   std::vector<int> back(static_cast<size_t>(T) * static_cast<size_t>(M));
   for (int j = 0; j < M; ++j) acc[static_cast<size_t>(j)] = cost[static_cast<size_t>(j)];
   for (int t = 1; t < T; ++t) {
     const int k = t % N;
+    const int turn = static_cast<int>(std::lround((prior[static_cast<size_t>(k)] - prior[static_cast<size_t>((k + N - 1) % N)]) / dr));
     for (int j = 0; j < M; ++j) {
       double bestv = inf;
       int bj = j;
       for (int d = -J; d <= J; ++d) {
-        const int jj = j + d;
+        const int jj = j - turn + d;
         if (jj < 0 || jj >= M) continue;
         const double v = acc[static_cast<size_t>(jj)] + 0.15 * std::abs(d);
         if (v < bestv) {
@@ -611,9 +730,87 @@ bool SegmentationOptions::validate(std::string* error) const {
     m << "SegmentationOptions::consistency_weight = " << consistency_weight << ": must be in 0..10";
   else if (!(boundary_offset_mm >= -2.0 && boundary_offset_mm <= 2.0))
     m << "SegmentationOptions::boundary_offset_mm = " << boundary_offset_mm << ": must be in -2..2 mm";
+  else if (!(boundary_offset_bright_mm >= -2.0 && boundary_offset_bright_mm <= 2.0))
+    m << "SegmentationOptions::boundary_offset_bright_mm = " << boundary_offset_bright_mm << ": must be in -2..2 mm";
   const std::string s = m.str();
   if (error) *error = s;
   return s.empty();
+}
+
+// A start hypothesis refined on a few middle frames: each frame contoured about the shape's
+// centre with the shape as prior, the per-angle median of those contours becoming the next
+// prior (twice). Its score is the boundary contrast the refined contours find (noise units):
+// a start inside the gland (between rows of needles, say) or around part of it finds a weaker
+// boundary than one near the gland's own outline.
+struct StartShape {
+  Circle c;
+  std::vector<double> radii;  // per angle, about (c.cx, c.cy)
+  double contrast = 0;
+  double score = 0;
+};
+
+StartShape refine_start(const Prepared& p, const Circle& c, const std::vector<size_t>& frames, int N, double rectum_r,
+                        const SegmentationOptions& o) {
+  StartShape h{c, std::vector<double>(static_cast<size_t>(N)), 0, 0};
+  for (int t = 0; t < N; ++t) h.radii[static_cast<size_t>(t)] = c.radius(2 * kPi * t / N);
+  std::vector<std::vector<double>> per_frame(frames.size());
+  std::vector<double> w;
+  for (int it = 0; it < 2; ++it) {
+    const double r_hi = 1.8 * *std::max_element(h.radii.begin(), h.radii.end()) + 2.0;
+    h.contrast = 0;
+    for (size_t q = 0; q < frames.size(); ++q) {
+      const std::vector<double> floor = needle_floor(p, frames[q], c.cx, c.cy, N);
+      per_frame[q] = smooth_shape(polar_dp(p, frames[q], c.cx, c.cy, h.radii, o.prior_weight, 3.0, r_hi, c.sign, rectum_r,
+                                           -std::numeric_limits<double>::infinity(), nullptr, &floor));
+      h.contrast += boundary_contrast(p, p.grids[frames[q]], c.cx, c.cy, per_frame[q], c.sign) / static_cast<double>(frames.size());
+    }
+    for (int t = 0; t < N; ++t) {
+      w.clear();
+      for (const auto& r : per_frame) w.push_back(r[static_cast<size_t>(t)]);
+      std::sort(w.begin(), w.end());
+      h.radii[static_cast<size_t>(t)] = w[w.size() / 2];
+    }
+  }
+  double mean_r = 0;
+  for (double v : h.radii) mean_r += v / N;
+  h.c.r = mean_r;
+  // Needles left outside the refined contours count against the hypothesis (they are implanted
+  // in the gland).
+  int needles = 0, outside = 0;
+  for (size_t q = 0; q < frames.size(); ++q)
+    for (const auto& e : p.needles[frames[q]]) {
+      const double dx = e[0] - c.cx, dy = e[1] - c.cy;
+      const int t = static_cast<int>(std::lround(std::atan2(dy, dx) / (2 * kPi) * N + N)) % N;
+      ++needles;
+      if (std::hypot(dx, dy) > per_frame[q][static_cast<size_t>(t)]) ++outside;
+    }
+  // (Softly: a phantom's or a scanner's stray reflectors may repeat from frame to frame too.)
+  const double inside = needles ? 1.0 - static_cast<double>(outside) / needles : 1.0;
+  h.score = h.contrast * (0.25 + 0.75 * inside * inside) * std::sqrt(placement_prior(c.cx, c.cy, h.radii[static_cast<size_t>(3 * N / 4)], rectum_r, 25.0));
+  return h;
+}
+
+// The start shape: every candidate refined, the best score kept (ties to the earlier, more
+// probable placement).
+StartShape choose_start(const Prepared& p, double rectum_r, int N, const SegmentationOptions& o) {
+  const std::vector<Circle> candidates = initial_candidates(p, rectum_r);
+  const size_t n = p.grids.size();
+  const size_t a = n / 4, b = std::max(a + 1, n - n / 4);
+  std::vector<size_t> frames;
+  const size_t want = std::min<size_t>(5, b - a);
+  for (size_t q = 0; q < want; ++q) frames.push_back(a + (2 * q + 1) * (b - a) / (2 * want));
+  StartShape best;
+  best.score = -std::numeric_limits<double>::infinity();
+  double top_evidence = 0;
+  for (const Circle& c : candidates) top_evidence = std::max(top_evidence, c.score);
+  for (const Circle& c : candidates) {
+    StartShape h = refine_start(p, c, frames, N, rectum_r, o);
+    // The mean-image evidence that proposed the shape counts too (the refined contrast alone is
+    // noisy when the gland's contrast is weak).
+    h.score *= std::sqrt(std::sqrt(c.score / top_evidence));
+    if (h.score > best.score * 1.02) best = std::move(h);
+  }
+  return best;
 }
 
 SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& o) {
@@ -624,7 +821,8 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   const size_t n = p.z.size();
   const int N = o.angles;
   const double rectum_r = rectum_radius(p);
-  const Circle c0 = initial_circle(p, rectum_r);
+  const StartShape start = choose_start(p, rectum_r, N, o);
+  const Circle& c0 = start.c;
   SegmentationResult result;
   SegmentationReport& rep = result.report;
   rep.z_mm = p.z;
@@ -633,9 +831,8 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   rep.initial_centre_mm[1] = c0.cy;
   rep.initial_radius_mm = c0.r;
 
-  const double r_lo = 3.0, r_hi = 1.8 * std::max(c0.a, c0.b) + 2.0;
-  std::vector<double> start_shape(static_cast<size_t>(N));
-  for (int t = 0; t < N; ++t) start_shape[static_cast<size_t>(t)] = c0.radius(2 * kPi * t / N);
+  const double r_lo = 3.0, r_hi = 1.8 * *std::max_element(start.radii.begin(), start.radii.end()) + 2.0;
+  const std::vector<double>& start_shape = start.radii;
   // Pass 1: every position about the initial centre.
   std::vector<std::vector<double>> r1(n);
   std::vector<double> contrast(n);
@@ -780,7 +977,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   for (size_t k = 0; k < n; ++k) {
     if (!present[k]) continue;
     const auto c = centre_at(k);
-    for (auto& v : r3[k]) v += o.boundary_offset_mm;
+    for (auto& v : r3[k]) v += c0.sign > 0 ? o.boundary_offset_mm : o.boundary_offset_bright_mm;
     prostate.slices.push_back(polygon(p.z[k], c[0], c[1], r3[k]));
     double mr = 0;
     for (double v : r3[k]) mr += v;
