@@ -57,7 +57,9 @@ struct DosePoints {
 
 // Scales the objective's penalty weights and levels of one group (the planner's adaptive loop).
 struct GroupScale {
-  double w[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};
+  double w[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};  // scales the hot side (max) weights
+  // Added to the exempt fractions of the target's V150 / V200 rules (negative: stricter).
+  double hot_fraction_shift = 0, v200_fraction_shift = 0;
   double max_pct_factor[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};  // scales U_i
   double min_pct_factor[point_group_count] = {1, 1, 1, 1, 1, 1, 1, 1};  // scales L_i
 };

@@ -4,12 +4,13 @@
 //   structures -> roles, dose points (seeded)       catheters -> active dwells (target + margin)
 //   dose-rate matrix A (points × dwells, Gy/s)      -> projected L-BFGS on the dose-volume penalty
 //   coarse evaluation (evaluation.hpp) -> one global scale c chosen on the DVHs so that
-//   V100 reaches the protocol's aim while every upper limit keeps its planning margin; if no c
-//   satisfies all, the hot-side weights of the failing groups are raised and the optimiser
-//   restarts warm (a few rounds; the round closest to the protocol is kept, coverage never
-//   below V100 95 % + 1 pp) -> times c·t rounded to 0.1 s -> metrics recomputed on the
-//   rounded times on the fine evaluation -> protocol check, TRAK and an independent
-//   direct-path point-dose check.
+//   V100 reaches the protocol's aim while every upper limit keeps its planning margin; while
+//   the normalised plan misses a limit (or the optimiser's own V100 is off the aim) the
+//   objective is re-weighted and the optimiser restarts warm (max_rounds; the round closest
+//   to the protocol is kept, coverage never below V100 95 % + 1 pp) -> times c·t rounded to
+//   0.1 s -> metrics recomputed on the rounded times on the fine evaluation (rescaled once
+//   when it misses a limit or keeps V100 by less than 1 pp) -> protocol check, TRAK and an
+//   independent direct-path point-dose check.
 //
 // PlanningSession keeps the geometry, the matrix and the last solution: after a needle moves
 // only that catheter's matrix columns are recomputed and the optimiser starts from the last
@@ -37,7 +38,7 @@ struct PlannerOptions {
   EvaluationOptions evaluation;
   int threads = 0;          // dose engine threads, 0 = all
   uint64_t seed = 20261127; // dose-point sampling seed (same seed, same plan)
-  int max_rounds = 3;       // optimise / evaluate / re-weight rounds
+  int max_rounds = 6;       // optimise / evaluate / re-weight rounds
   double time_step_s = 0.1; // afterloader time resolution (1 / time_step_s must be an integer)
   void validate() const;
 };

@@ -226,3 +226,41 @@ TEST_CASE("phantom cases are reproducible and span the requested range") {
     CHECK(*d > 0.0);
   }
 }
+
+TEST_CASE("the protocol's organ limits become dose-volume rules on the organ's points") {
+  const formats::Case c = make_case(11, 40.0, 16);
+  const auto structures = anatomy::build_structures(c.structures);
+  const Roles roles = identify_roles(structures);
+  const Protocol p = builtin_protocol("boost");
+  const double rx = c.prescription.dose_Gy;
+  const PointDensity d;
+  const DosePoints pts = build_dose_points(roles, p, rx, d, 7);
+  // The rectum block: contiguous points of group rectum.
+  size_t first = pts.size(), end = 0;
+  for (size_t i = 0; i < pts.size(); ++i)
+    if (pts.group[i] == PointGroup::rectum) first = std::min(first, i), end = std::max(end, i + 1);
+  REQUIRE(end > first);
+  const double n = static_cast<double>(end - first);
+  const double h3 = d.organ_volume_mm * d.organ_volume_mm * d.organ_volume_mm;
+  // D2cc <= 75 % and D0.1cc <= 85 %, each planned 4 % under: rules exempting 2 cc and 0.1 cc
+  // worth of points (one point per h³).
+  struct Expect {
+    double level_pct, exempt_mm3;
+  };
+  for (const Expect e : {Expect{75.0, 2000.0}, Expect{85.0, 100.0}}) {
+    const float level = static_cast<float>(rx * e.level_pct / 100.0 * 0.96);
+    bool found = false;
+    for (const DvRule& r : pts.dv_rules) {
+      if (r.begin != first || r.end != end || r.is_min || std::fabs(r.level_Gy - level) > 1e-4f) continue;
+      found = true;
+      CHECK(r.exempt_fraction == doctest::Approx(e.exempt_mm3 / h3 / n));
+      CHECK(r.weight > 0);
+    }
+    CHECK_MESSAGE(found, "no rule at " << e.level_pct << " % x 0.96 on the rectum points");
+  }
+  // The urethra's D10 limit: the hottest 10 % of its whole volume, a fraction of its points.
+  bool urethra_d10 = false;
+  for (const DvRule& r : pts.dv_rules)
+    if (std::fabs(r.level_Gy - static_cast<float>(rx * 1.15 * 0.96)) < 1e-4f) urethra_d10 = r.exempt_fraction > 0;
+  CHECK(urethra_d10);
+}
