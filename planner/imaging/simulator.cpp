@@ -197,6 +197,7 @@ TrusAnatomy random_anatomy(std::uint64_t seed, const SimulationOptions& options)
   q.noise_dB = uniform(rng, -40.0, -25.0);
   q.shadow_transmission = uniform(rng, 0.1, 0.4);
   q.frequency_MHz = uniform(rng, 6.0, 8.0);
+  if (options.quality) q = *options.quality;  // after the draws: the rest of the anatomy stays the seed's
   // Needles through template holes (multiples of 5 mm) inside the mid-gland section, away from
   // the urethra and the rectal wall.
   std::vector<std::array<double, 2>> holes;

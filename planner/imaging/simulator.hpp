@@ -96,6 +96,9 @@ struct SimulationOptions {
   std::optional<int> frame_count;            // default: apex-1 frame .. base+1 frame
   std::optional<double> pixel_spacing_mm;    // default: drawn from the seed (0.2..0.3 mm)
   std::optional<bool> foley;                 // default: drawn from the seed
+  // Default: drawn from the seed. Given, it replaces the drawn image quality and nothing else
+  // (same anatomy and needles): robustness runs at extreme gain, noise, blur or shadowing.
+  std::optional<ImageQuality> quality;
   bool validate(std::string* error) const;
 };
 

@@ -70,6 +70,16 @@ int main(int argc, char** argv) {
     hdr::imaging::SimulationOptions o;
     o.needle_count = s % 3 == 0 ? 0 : 4 + s % 13;
     if (std::getenv("TEST_NEEDLES")) o.needle_count = s % 4 == 0 ? 0 : 3 + s % 14;  // as test_segment_eval.cpp
+    // Image quality pushed beyond the simulator's drawn range (robustness runs): GAIN_DB and
+    // NOISE_DB are added to the drawn values, PSF_SCALE multiplies, SHADOW replaces the transmission.
+    if (std::getenv("GAIN_DB") || std::getenv("NOISE_DB") || std::getenv("PSF_SCALE") || std::getenv("SHADOW")) {
+      auto q = hdr::imaging::random_anatomy(static_cast<std::uint64_t>(s), o).quality;
+      if (const char* v = std::getenv("GAIN_DB")) q.gain_dB += std::atof(v);
+      if (const char* v = std::getenv("NOISE_DB")) q.noise_dB += std::atof(v);
+      if (const char* v = std::getenv("PSF_SCALE")) q.psf_scale *= std::atof(v);
+      if (const char* v = std::getenv("SHADOW")) q.shadow_transmission = std::atof(v);
+      o.quality = q;
+    }
     const auto sim = hdr::imaging::simulate_sweep(static_cast<std::uint64_t>(s), o);
     const auto t0 = std::chrono::steady_clock::now();
     const auto seg = hdr::imaging::segment_sweep(sim.sweep);

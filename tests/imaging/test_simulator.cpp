@@ -35,6 +35,24 @@ TEST_CASE("same seed, same sweep; another seed, another sweep") {
   CHECK(a.sweep.frames[1].image.pixels != c.sweep.frames[1].image.pixels);
 }
 
+TEST_CASE("a given image quality replaces the drawn one and leaves the anatomy as the seed draws it") {
+  SimulationOptions o;
+  o.frame_count = 1;
+  const auto drawn = simulate_sweep(11, o);
+  ImageQuality q = drawn.anatomy.quality;
+  q.gain_dB += 10.0;  // 10 dB more display gain: 255 * 10 / dynamic range grey levels brighter
+  o.quality = q;
+  const auto brighter = simulate_sweep(11, o);
+  CHECK(brighter.anatomy.quality.gain_dB == doctest::Approx(drawn.anatomy.quality.gain_dB + 10.0));
+  CHECK(brighter.anatomy.cx_mm == drawn.anatomy.cx_mm);
+  CHECK(brighter.anatomy.half_width_mm == drawn.anatomy.half_width_mm);
+  CHECK(brighter.sweep.frames[0].z_mm == drawn.sweep.frames[0].z_mm);
+  const double shift = 255.0 * 10.0 / q.dynamic_range_dB;
+  const double before = mean_in_disc(drawn.sweep.frames[0].image, 0.0, 45.0, 5.0);
+  const double after = mean_in_disc(brighter.sweep.frames[0].image, 0.0, 45.0, 5.0);
+  CHECK(after - before == doctest::Approx(shift).epsilon(0.25));  // clipping at 0/255 takes a little
+}
+
 TEST_CASE("truth: prostate only on frames between apex and base, volume of the modelled gland") {
   SimulationOptions o;
   o.needle_count = 6;
