@@ -4,13 +4,15 @@
 // Each structure is sampled on cells whose centre decides membership (the voxel convention
 // of anatomy/mask.hpp over the extruded solid):
 //   target:  a 1 mm grid (every voxel inside the gland);
-//   organs:  a base grid (urethra 0.5 mm, rectum/bladder/others 2 mm) plus a one-cell ring
+//   organs:  a base grid (urethra 1 mm, rectum/bladder/others 4 mm) plus a one-cell ring
 //            outside; cells (inside or ring) whose dose reaches refine_fraction × the
 //            structure's reference dose (urethra D0.1cc, other organs D2cc, both estimated at
 //            the current level) are split 2×2×2, their children's membership and dose
-//            evaluated again, down to 0.5 mm (the finest level only for cells ≥ 0.97 × the reference). The hot region,
-//            where the D0.1cc–D2cc and Dmax values live, is so resolved sub-millimetre with the
-//            wall located to the finest cell, while cold parts stay coarse.
+//            evaluated again, down to 0.5 mm. The last level splits only cells ≥ 0.97 × the
+//            reference (D1cc for the other organs) that straddle the wall: a cell whose eight
+//            children all lie inside keeps its midpoint dose, children outside are dropped.
+//            The hot region, where the D0.1cc–D2cc and Dmax values live, is so resolved with
+//            the wall located to the finest cell, while cold parts and interiors stay coarse.
 // Doses come from the dose engine's kernel (|error| < 0.1 % vs the direct path, r ≥ 2.5 mm).
 #include <span>
 #include <string>
@@ -26,11 +28,11 @@ namespace hdr::optimize {
 
 struct EvaluationOptions {
   double target_spacing_mm = 1.0;
-  double urethra_spacing_mm = 0.5;
+  double urethra_spacing_mm = 1.0;
   double urethra_min_spacing_mm = 0.5;
-  double organ_spacing_mm = 2.0;
+  double organ_spacing_mm = 4.0;
   double organ_min_spacing_mm = 0.5;
-  double refine_fraction = 0.85;
+  double refine_fraction = 0.75;
   int threads = 0;  // 0: all hardware threads
   void validate() const;
   // A quicker, coarser evaluation for the optimiser's intermediate rounds (2.5 mm target,

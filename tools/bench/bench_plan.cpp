@@ -41,6 +41,7 @@ void typical(int threads, int repeats) {
   size_t points = 0, dwells = 0, eval_points = 0;
   bool met = false, warm_met = false;
   std::string samples;  // dose samples per structure in the final evaluation
+  std::string groups;   // optimiser dose points per group
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     optimize::PlanningSession s(c, optimize::builtin_protocol("boost"), o);
@@ -58,6 +59,11 @@ void typical(int threads, int repeats) {
     met = res.report.meets_protocol;
     samples.clear();
     for (const auto& se : res.evaluation.structures) samples += se.role + " " + std::to_string(se.sample_count) + ", ";
+    groups.clear();
+    for (int g = 0; g < optimize::point_group_count; ++g) {
+      const auto pg = static_cast<optimize::PointGroup>(g);
+      if (const size_t k = s.dose_points().count(pg)) groups += std::string(optimize::to_string(pg)) + " " + std::to_string(k) + ", ";
+    }
     // Move needle 7 by 2 mm laterally and re-plan warm.
     auto path = c.catheters.at(6).path_mm;
     for (auto& p : path) p[0] += 2.0;
@@ -77,6 +83,7 @@ void typical(int threads, int repeats) {
               "(%zu dose samples), total %.1f ms  [goal <= 100 ms]  protocol %s\n",
               median(matrix), median(opt), iters, rounds, median(grid), eval_points, median(total), met ? "met" : "NOT met");
   std::printf("  of which L-BFGS %.1f ms; metric samples per structure: %s\n", median(solver), samples.c_str());
+  std::printf("  optimiser dose points per group: %s\n", groups.c_str());
   std::printf("  warm re-plan after moving one needle: columns %.1f ms, optimise %.1f ms (%d iterations, %d round(s)), "
               "total incl. metrics %.1f ms  [goal <= 30 ms]  protocol %s\n",
               median(warm_cols), median(warm_opt), warm_iters, warm_rounds, median(warm_total), warm_met ? "met" : "NOT met");
