@@ -2,6 +2,7 @@
 // level L is the circle r = sqrt(A / L); every segment end must lie on it (to grid accuracy).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ui/state/isodose.hpp"
@@ -69,4 +70,71 @@ TEST_CASE("sagittal isodoses are in (z, y)") {
   const auto segs = isodose_segments_sagittal(d, 0.0, level);
   REQUIRE(segs.size() > 20);
   for (const auto& s : segs) CHECK(std::hypot(s.x0_mm, s.y0_mm) == doctest::Approx(std::sqrt(A / level)).epsilon(0.03));
+}
+
+TEST_CASE("segments join into one closed line per circle, simplified within tolerance") {
+  const double A = 1500.0, level = 15.0, tolerance_mm = 0.1;
+  const DoseVolume d = point_source_field(A);
+  const auto segs = isodose_segments(d, 0.0, level);
+  const auto lines = join_segments(segs, tolerance_mm);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].closed);
+  // Fewer points than segments (a 10 mm circle from 1 mm cells: 78 segments, and 6 of zero
+  // length where the level falls exactly on a grid node).
+  CHECK(lines[0].points_mm.size() < segs.size() / 2);
+  CHECK(lines[0].points_mm.size() >= 8);
+  // Every segment end lies within the tolerance of the closed line drawn.
+  auto distance_to_line = [](const std::vector<std::array<double, 2>>& pts, double x, double y) {
+    double best = 1e9;
+    for (size_t k = 0; k < pts.size(); ++k) {
+      const auto& a = pts[k];
+      const auto& b = pts[(k + 1) % pts.size()];
+      const double dx = b[0] - a[0], dy = b[1] - a[1], len2 = dx * dx + dy * dy;
+      const double t = std::clamp(((x - a[0]) * dx + (y - a[1]) * dy) / len2, 0.0, 1.0);
+      best = std::min(best, std::hypot(x - a[0] - t * dx, y - a[1] - t * dy));
+    }
+    return best;
+  };
+  for (const auto& s : segs) {
+    CHECK(distance_to_line(lines[0].points_mm, s.x0_mm, s.y0_mm) <= tolerance_mm + 1e-9);
+    CHECK(distance_to_line(lines[0].points_mm, s.x1_mm, s.y1_mm) <= tolerance_mm + 1e-9);
+  }
+  // Tolerance 0: only exactly collinear points go; the line passes through every segment end.
+  const auto exact = join_segments(segs, 0.0);
+  REQUIRE(exact.size() == 1);
+  CHECK(exact[0].points_mm.size() > lines[0].points_mm.size());
+  for (const auto& s : segs) CHECK(distance_to_line(exact[0].points_mm, s.x0_mm, s.y0_mm) < 1e-9);
+}
+
+TEST_CASE("a line cut by the grid's edge stays open; two circles stay two lines") {
+  // The 15 Gy circle (r = 10 mm) centred 25 mm from the grid's edge at x = -30... shifted so
+  // that it leaves the grid: dose A / ((x - 25)^2 + y^2) on a grid spanning x up to +30.
+  DoseVolume d;
+  for (int k = 0; k < 3; ++k) {
+    d.origin_mm[k] = -30.0;
+    d.spacing_mm[k] = 1.0;
+    d.dims[k] = 61;
+  }
+  d.dose_Gy.assign(61 * 61 * 61, 0.0F);
+  for (int k = 0; k < 61; ++k)
+    for (int j = 0; j < 61; ++j)
+      for (int i = 0; i < 61; ++i) {
+        const double x = -30.0 + i, y = -30.0 + j, z = -30.0 + k;
+        const double r2a = std::max((x - 25) * (x - 25) + y * y + z * z, 0.25);
+        const double r2b = std::max((x + 15) * (x + 15) + y * y + z * z, 0.25);
+        d.dose_Gy[(static_cast<size_t>(k) * 61 + static_cast<size_t>(j)) * 61 + static_cast<size_t>(i)] =
+            static_cast<float>(1500.0 / r2a + 1500.0 / r2b);
+      }
+  const auto lines = join_segments(isodose_segments(d, 0.0, 15.0), 0.1);
+  REQUIRE(lines.size() == 2);
+  int open = 0, closed = 0;
+  for (const auto& l : lines) (l.closed ? closed : open)++;
+  CHECK(open == 1);
+  CHECK(closed == 1);
+  for (const auto& l : lines)
+    if (!l.closed) {
+      // Both ends on the grid's edge x = +30.
+      CHECK(l.points_mm.front()[0] == doctest::Approx(30.0));
+      CHECK(l.points_mm.back()[0] == doctest::Approx(30.0));
+    }
 }

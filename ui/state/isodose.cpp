@@ -1,7 +1,9 @@
 #include "ui/state/isodose.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 
 namespace hdr::ui {
 
@@ -74,6 +76,109 @@ std::vector<Segment2> isodose_segments_sagittal(const DoseVolume& d, double x_mm
     return (1.0 - w) * static_cast<double>(d.at(i0, j, k)) + w * static_cast<double>(d.at(i1, j, k));
   };
   return march(d.dims[2], d.dims[1], d.origin_mm[2], d.spacing_mm[2], d.origin_mm[1], d.spacing_mm[1], f, level_Gy);
+}
+
+namespace {
+using Point = std::array<double, 2>;
+
+// Shared crossings are computed in two cells with different rounding: keys snap to 1e-5 mm.
+std::pair<long long, long long> key_of(const Point& p) {
+  return {std::llround(p[0] * 1e5), std::llround(p[1] * 1e5)};
+}
+
+double distance_to_segment(const Point& p, const Point& a, const Point& b) {
+  const double dx = b[0] - a[0], dy = b[1] - a[1], len2 = dx * dx + dy * dy;
+  const double t = len2 > 0.0 ? std::clamp(((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2, 0.0, 1.0) : 0.0;
+  return std::hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
+}
+
+// Douglas-Peucker on points[first..last]: marks the points kept.
+void simplify(const std::vector<Point>& points, size_t first, size_t last, double tolerance, std::vector<char>& keep) {
+  if (last <= first + 1) return;
+  double worst = -1.0;
+  size_t at = first;
+  for (size_t k = first + 1; k < last; ++k) {
+    const double d = distance_to_segment(points[k], points[first], points[last]);
+    if (d > worst) {
+      worst = d;
+      at = k;
+    }
+  }
+  if (worst <= tolerance) return;
+  keep[at] = 1;
+  simplify(points, first, at, tolerance, keep);
+  simplify(points, at, last, tolerance, keep);
+}
+}  // namespace
+
+std::vector<Polyline2> join_segments(const std::vector<Segment2>& segments, double tolerance_mm) {
+  // Each crossing is shared by at most two cells, so every point has at most two segments.
+  std::map<std::pair<long long, long long>, std::vector<size_t>> at_point;
+  auto ends = [&](size_t i) {
+    const auto& s = segments[i];
+    return std::array<Point, 2>{Point{s.x0_mm, s.y0_mm}, Point{s.x1_mm, s.y1_mm}};
+  };
+  for (size_t i = 0; i < segments.size(); ++i)
+    for (const Point& p : ends(i)) at_point[key_of(p)].push_back(i);
+  // A level met exactly at a grid node gives the cells beside it zero-length segments there.
+  std::vector<char> used(segments.size(), 0);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto e = ends(i);
+    used[i] = key_of(e[0]) == key_of(e[1]);
+  }
+  // From the chain's last point, follows unused segments while one continues there.
+  auto extend = [&](std::vector<Point>& chain) {
+    for (;;) {
+      const auto& candidates = at_point[key_of(chain.back())];
+      size_t next = segments.size();
+      for (size_t c : candidates)
+        if (!used[c]) next = c;
+      if (next == segments.size()) return;
+      used[next] = 1;
+      const auto e = ends(next);
+      chain.push_back(key_of(e[0]) == key_of(chain.back()) ? e[1] : e[0]);
+    }
+  };
+  std::vector<Polyline2> out;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (used[i]) continue;
+    used[i] = 1;
+    const auto e = ends(i);
+    std::vector<Point> forward{e[0], e[1]};
+    extend(forward);
+    std::vector<Point> backward{e[0]};
+    extend(backward);  // the other way from the first segment's start (open lines)
+    std::vector<Point> chain(backward.rbegin(), backward.rend() - 1);
+    chain.insert(chain.end(), forward.begin(), forward.end());
+    Polyline2 line;
+    line.closed = chain.size() > 3 && key_of(chain.front()) == key_of(chain.back());
+    if (line.closed) chain.pop_back();
+    // A closed line keeps its first point and the point farthest from it, then simplifies the
+    // two halves; an open one keeps both ends.
+    std::vector<char> keep(chain.size(), 0);
+    keep.front() = 1;
+    if (line.closed) {
+      size_t far = 0;
+      for (size_t k = 1; k < chain.size(); ++k)
+        if (std::hypot(chain[k][0] - chain[0][0], chain[k][1] - chain[0][1]) >
+            std::hypot(chain[far][0] - chain[0][0], chain[far][1] - chain[0][1]))
+          far = k;
+      keep[far] = 1;
+      simplify(chain, 0, far, tolerance_mm, keep);
+      chain.push_back(chain.front());  // the closing stretch, simplified like the others
+      keep.push_back(0);
+      simplify(chain, far, chain.size() - 1, tolerance_mm, keep);
+      chain.pop_back();
+      keep.pop_back();
+    } else {
+      keep.back() = 1;
+      simplify(chain, 0, chain.size() - 1, tolerance_mm, keep);
+    }
+    for (size_t k = 0; k < chain.size(); ++k)
+      if (keep[k]) line.points_mm.push_back(chain[k]);
+    out.push_back(std::move(line));
+  }
+  return out;
 }
 
 }  // namespace hdr::ui

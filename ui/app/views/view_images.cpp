@@ -14,8 +14,10 @@ namespace hdr::ui {
 
 namespace {
 constexpr double kTemplatePitch_mm = 5.0;
-constexpr float kHandleRadius_px = 14.0F;  // grab radius of a contour point / needle (touch)
+constexpr float kHandleRadius_px = 14.0F;
+constexpr int kNeedleSegments = 10;  // grab radius of a contour point / needle (touch)
 constexpr double kIsodosePct[4] = {50.0, 100.0, 150.0, 200.0};
+constexpr double kIsodoseTolerance_mm = 0.1;  // line simplification: ~1 px at 1080p, a tenth of the dose grid
 const ImU32 kIsodoseColour[4] = {IM_COL32(80, 160, 255, 255), IM_COL32(255, 235, 60, 255), IM_COL32(255, 140, 0, 255),
                                  IM_COL32(255, 60, 200, 255)};
 
@@ -114,9 +116,22 @@ const IsodoseCache& isodoses(IsodoseCache& cache, const std::shared_ptr<const Do
   cache.prescription_Gy = prescription_Gy;
   for (int l = 0; l < 4; ++l) {
     const double level = kIsodosePct[l] / 100.0 * prescription_Gy;
-    cache.lines[l] = sagittal ? isodose_segments_sagittal(*dose, plane_mm, level) : isodose_segments(*dose, plane_mm, level);
+    cache.lines[l] = join_segments(
+        sagittal ? isodose_segments_sagittal(*dose, plane_mm, level) : isodose_segments(*dose, plane_mm, level),
+        kIsodoseTolerance_mm);
   }
   return cache;
+}
+
+void draw_isodose_lines(ImDrawList* dl, const Mapping& m, const IsodoseCache& iso) {
+  std::vector<ImVec2> screen;
+  for (int l = 0; l < 4; ++l)
+    for (const auto& line : iso.lines[l]) {
+      screen.clear();
+      for (const auto& p : line.points_mm) screen.push_back(m.screen(p[0], p[1]));
+      dl->AddPolyline(screen.data(), static_cast<int>(screen.size()), kIsodoseColour[l],
+                      line.closed ? ImDrawFlags_Closed : ImDrawFlags_None, 2.0F);
+    }
 }
 
 void draw_isodose_legend(ImDrawList* dl, ImVec2 at, double prescription_Gy) {
@@ -211,9 +226,7 @@ void draw_axial(const AppState& s, ViewContext& ctx, Intents& out, ImVec2 size, 
 
   if (has(overlay, Overlay::isodoses) && s.plan && s.plan->dose) {
     const IsodoseCache& iso = isodoses(ctx.axial_isodoses, s.plan->dose, z, s.prescription.dose_Gy, false);
-    for (int l = 0; l < 4; ++l)
-      for (const auto& seg : iso.lines[l])
-        dl->AddLine(m.screen(seg.x0_mm, seg.y0_mm), m.screen(seg.x1_mm, seg.y1_mm), kIsodoseColour[l], 2.0F);
+    draw_isodose_lines(dl, m, iso);
   }
 
   if (has(overlay, Overlay::needles) || has(overlay, Overlay::edit_needles)) {
@@ -222,8 +235,10 @@ void draw_axial(const AppState& s, ViewContext& ctx, Intents& out, ImVec2 size, 
       const auto xy = catheter_at(c, z);
       ImVec2 p = m.screen(xy[0], xy[1]);
       if (sc.drag_needle == c.id) p = m.screen(sc.drag_mm.x, sc.drag_mm.y);
-      dl->AddCircleFilled(p, 6.0F, colour);
-      dl->AddCircle(p, 9.0F, IM_COL32(0, 0, 0, 255));
+      // 10-sided (within 0.5 px of a circle at these radii): about half the triangles of
+      // ImGui's automatic tessellation, on ~15 needles per frame.
+      dl->AddCircleFilled(p, 6.0F, colour, kNeedleSegments);
+      dl->AddCircle(p, 9.0F, IM_COL32(0, 0, 0, 255), kNeedleSegments);
       char id[8];
       std::snprintf(id, sizeof id, "%d", c.id);
       dl->AddText(ImVec2(p.x + 8, p.y - 16), colour, id);
@@ -283,9 +298,7 @@ void draw_sagittal(const AppState& s, ViewContext& ctx, ImVec2 size, bool show_i
                     IM_COL32(60, 255, 90, 255), 2.0F);
   if (show_isodoses && s.plan && s.plan->dose) {
     const IsodoseCache& iso = isodoses(ctx.sagittal_isodoses, s.plan->dose, 0.0, s.prescription.dose_Gy, true);
-    for (int l = 0; l < 4; ++l)
-      for (const auto& seg : iso.lines[l])
-        dl->AddLine(m.screen(seg.x0_mm, seg.y0_mm), m.screen(seg.x1_mm, seg.y1_mm), kIsodoseColour[l], 2.0F);
+    draw_isodose_lines(dl, m, iso);
   }
   const double z = s.live_frame ? s.live_frame->z_mm : s.stepper_z_mm;
   dl->AddLine(m.screen(z, v0), m.screen(z, v1), IM_COL32(255, 255, 255, 160), 1.0F);

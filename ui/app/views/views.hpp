@@ -52,7 +52,7 @@ struct IsodoseCache {
   std::shared_ptr<const DoseVolume> keep;  // holds `dose` alive while it is the key
   double plane_mm = 0.0;
   double prescription_Gy = 0.0;
-  std::vector<Segment2> lines[4];
+  std::vector<Polyline2> lines[4];
 };
 
 struct ViewContext {
