@@ -12,6 +12,7 @@ DwellObjective::DwellObjective(const dose::DoseRateMatrix& A, const DosePoints& 
     : A_(&A), p_(&points), pairs_(std::move(neighbours)), lambda_(modulation_weight), tau_(time_scale_s) {
   HDR_ASSERT(static_cast<size_t>(A.rows()) == points.size(), "dose-rate matrix rows != dose points");
   HDR_ASSERT(time_scale_s > 0, "time scale must be > 0");
+  A_rows_ = A;
   tf_.resize(A.cols());
   d_.resize(A.rows());
   r_.resize(A.rows());
@@ -72,7 +73,9 @@ double DwellObjective::penalty(Eigen::VectorXf* residual) const {
 double DwellObjective::evaluate(const Eigen::VectorXd& t, Eigen::VectorXd& grad) const {
   dose(t);
   double f = penalty(&r_);
-  g_.noalias() = A_->transpose() * r_;
+  g_.setZero();
+  for (Eigen::Index i = 0; i < r_.size(); ++i)
+    if (r_[i] != 0) g_.noalias() += r_[i] * A_rows_.row(i).transpose();
   grad = g_.cast<double>();
   if (!pairs_.empty() && lambda_ > 0) {
     const double c = lambda_ / static_cast<double>(pairs_.size()) / (tau_ * tau_);
