@@ -631,6 +631,13 @@ std::vector<bool> run_containing(const std::vector<bool>& flag, size_t ref) {
 // anechoic lumen of a Foley catheter) darker than the ring 3-4.5 mm around it (gland, or the
 // catheter's bright wall), in grey levels; -inf where it cannot be (outside the frame, on or in
 // the beam shadow behind a needle echo).
+// A urethra's centre lies no nearer than kNeedleVeto_mm to a needle echo or to the beam line up
+// to kNeedleTail_mm behind it, where its reverberation tail dims into a lumen-like gap (a needle
+// is 1.3 mm across and its tail about as wide; a 3 mm veto also shut out a Foley's centre, 3 mm
+// from the echoes of its own wall, and a 10 mm one a Foley lying 8 mm behind a needle).
+constexpr double kNeedleVeto_mm = 2.0;
+constexpr double kNeedleTail_mm = 6.0;
+
 double urethra_response(const WorkingGrid& g, const cv::Mat& light, const std::vector<std::array<double, 2>>& needles, double x, double y) {
   constexpr double ninf = -std::numeric_limits<double>::infinity();
   for (const auto& e : needles) {
@@ -638,8 +645,8 @@ double urethra_response(const WorkingGrid& g, const cv::Mat& light, const std::v
     const double rr = std::max(1e-6, std::hypot(e[0], e[1]));
     const double ux = e[0] / rr, uy = e[1] / rr;
     const double dx = x - e[0], dy = y - e[1];
-    const double along = std::clamp(dx * ux + dy * uy, 0.0, 10.0);
-    if (std::hypot(dx - along * ux, dy - along * uy) < 3.0) return ninf;
+    const double along = std::clamp(dx * ux + dy * uy, 0.0, kNeedleTail_mm);
+    if (std::hypot(dx - along * ux, dy - along * uy) < kNeedleVeto_mm) return ninf;
   }
   auto at = [&](double px, double py, double* v) {
     const double c = g.col(px), r = g.row(py);
@@ -653,22 +660,33 @@ double urethra_response(const WorkingGrid& g, const cv::Mat& light, const std::v
     in += v;
     ++ni;
   }
+  // The ring per direction: the brighter of 3.25 and 4.25 mm out (a Foley's wall, or gland).
+  // A lumen is darker than its surroundings all round: the ring's lower quartile over the
+  // directions counts, not its mean (a dark gap between needle echoes has bright surroundings
+  // only where the needles are).
   constexpr int K = 12;
+  double ring_dir[K];
   for (int k = 0; k < K; ++k) {
     const double th = 2 * kPi * k / K, cs = std::cos(th), sn = std::sin(th);
     if (at(x + 1.25 * cs, y + 1.25 * sn, &v)) {
       in += v;
       ++ni;
     }
+    double brighter = ninf;
     for (double rad : {3.25, 4.25})
-      if (at(x + rad * cs, y + rad * sn, &v)) {
-        ring += v;
-        ++nr;
-      }
+      if (at(x + rad * cs, y + rad * sn, &v)) brighter = std::max(brighter, v);
+    if (brighter > ninf) ring_dir[nr++] = brighter;
   }
   if (ni < K / 2 || nr < K) return ninf;
-  return ring / nr - in / ni;
+  std::nth_element(ring_dir, ring_dir + K / 4 - 1, ring_dir + K);
+  ring = ring_dir[K / 4 - 1];
+  return ring - in / ni;
 }
+
+// How far from the gland's centre the urethra is looked for, as a share of the gland's mean
+// radius: it runs near the centre, often anterior of it (0.6 found more false lumens than
+// it gained true ones).
+constexpr double kUrethraReach = 0.45;
 
 // The urethra's centre on one frame: the best lumen response within `reach` of (cx, cy), with a
 // mild pull towards (cx, cy) (the urethra runs near the gland's centre).
@@ -990,7 +1008,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   for (size_t q = 0; q < present_idx.size(); ++q) {
     const size_t k = present_idx[q];
     const auto c = centre_at(k);
-    uc[k] = find_urethra(p.grids[k], p.light[k], p.needle_echoes[k], c[0], c[1], 0.45 * mean_r[q], p.scale);
+    uc[k] = find_urethra(p.grids[k], p.light[k], p.needle_echoes[k], c[0], c[1], kUrethraReach * mean_r[q], p.scale);
   }
   if (present_idx.size() >= 3) {
     std::vector<size_t> use = present_idx;
