@@ -145,8 +145,9 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
     double local_mean = 0, local_sd = 1;
     local.at(hrw, hc, &local_mean, &local_sd);
     const double strength = (best - local_mean) / local_sd;
-    Echo e;
-    {
+    // Mean grey level 2..3.5 mm beyond a head at (ax, ay) along the beam over that 4 mm to
+    // either side (Echo::behind_ratio).
+    auto behind_ratio = [&](double ax, double ay) {
       auto sample = [&](double x, double y, double* v) {
         const int c = static_cast<int>(std::lround(image.col_of_x(x))), r = static_cast<int>(std::lround(image.row_of_y(y)));
         if (c < 0 || r < 0 || c >= image.width || r >= image.height) return false;
@@ -156,18 +157,20 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
       double behind = 0, beside = 0, v = 0;
       int nb = 0, ns = 0;
       for (double d = 2.0; d <= 3.5; d += 0.25) {
-        if (sample(hx + d * ux, hy + d * uy, &v)) {
+        if (sample(ax + d * ux, ay + d * uy, &v)) {
           behind += v;
           ++nb;
         }
         for (double w : {-4.0, 4.0})
-          if (sample(hx + d * ux - w * uy, hy + d * uy + w * ux, &v)) {
+          if (sample(ax + d * ux - w * uy, ay + d * uy + w * ux, &v)) {
             beside += v;
             ++ns;
           }
       }
-      if (nb > 0 && ns > 0 && beside > 0) e.behind_ratio = (behind / nb) / (beside / ns);
-    }
+      return nb > 0 && ns > 0 && beside > 0 ? (behind / nb) / (beside / ns) : 1.0;
+    };
+    Echo e;
+    e.behind_ratio = behind_ratio(hx, hy);
     e.x_mm = hx + 0.5 * ux;  // near wall -> centre of a ~1.3 mm needle
     e.y_mm = hy + 0.5 * uy;
     e.strength = strength;
@@ -200,6 +203,8 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
         e2.x_mm = hx + (pd + 0.5) * ux;
         e2.y_mm = hy + (pd + 0.5) * uy;
         e2.length_mm = rad_hi - pd;
+        // Its own: a catheter's near wall behind a needle is followed by the catheter's lumen.
+        e2.behind_ratio = behind_ratio(hx + pd * ux, hy + pd * uy);
         out.push_back(e2);
         break;
       }
