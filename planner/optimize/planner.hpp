@@ -38,7 +38,7 @@ struct PlannerOptions {
   EvaluationOptions evaluation;
   int threads = 0;          // dose engine threads, 0 = all
   uint64_t seed = 20261127; // dose-point sampling seed (same seed, same plan)
-  int max_rounds = 6;       // optimise / evaluate / re-weight rounds
+  int max_rounds = 4;       // optimise / evaluate / re-weight rounds
   double time_step_s = 0.1; // afterloader time resolution (1 / time_step_s must be an integer)
   void validate() const;
 };
