@@ -63,7 +63,9 @@ PlusSequence read_plus_sequence(const std::string& path) {
       const auto us = key.find('_', 9);
       require(us != std::string::npos && us > 9, path + ": malformed frame field name " + key);
       const std::string idx = key.substr(9, us - 9);
-      require(std::all_of(idx.begin(), idx.end(), [](char c) { return c >= '0' && c <= '9'; }), path + ": malformed frame field name " + key);
+      // At most 6 digits: DimSize allows 100000 frames, and stoi must not overflow.
+      require(idx.size() <= 6 && std::all_of(idx.begin(), idx.end(), [](char c) { return c >= '0' && c <= '9'; }),
+              path + ": malformed frame field name " + key);
       by_index[std::stoi(idx)].fields[key.substr(us + 1)] = value;
     } else {
       seq.header[key] = value;
@@ -126,6 +128,12 @@ PlusSequence read_plus_sequence(const std::string& path) {
               data_name + ": CompressedDataSize = " + seq.header["CompressedDataSize"] + " but only " + std::to_string(raw.size()) + " bytes follow (truncated file)");
       csize = static_cast<size_t>(c);
     }
+    // zlib expands at most ~1032:1: a header claiming more pixels than the compressed bytes can
+    // hold is corrupt, and is refused before the buffer for them is allocated.
+    constexpr size_t kZlibMaxRatio = 1032;
+    require(expected <= csize * kZlibMaxRatio + 64,
+            data_name + ": DimSize " + field("DimSize") + " needs " + std::to_string(expected) + " bytes, more than " +
+                std::to_string(csize) + " compressed bytes can hold (corrupt header)");
     seq.data.resize(expected);
     uLongf out_len = static_cast<uLongf>(expected);
     const int rc = uncompress(seq.data.data(), &out_len, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(csize));

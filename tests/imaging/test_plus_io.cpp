@@ -118,6 +118,19 @@ TEST_CASE("truncated and corrupt compressed files give clear errors") {
     hdr::write_file_atomically(p.string(), text.substr(0, 300));
     CHECK(!error_of([&] { read_plus_sequence(p.string()); }).empty());
   }
+  SUBCASE("a DimSize no compressed data could hold is refused before allocating it") {
+    // 100000 x 100000 x 6 bytes (60 GB) claimed for 217 kB of zlib data.
+    const size_t at = text.find("DimSize = 640 480");
+    REQUIRE(at != std::string::npos);
+    const std::string t = text.substr(0, at) + "DimSize = 100000 100000" + text.substr(at + 17);
+    hdr::write_file_atomically(p.string(), t);
+    CHECK(error_of([&] { read_plus_sequence(p.string()); }).find("more than") != std::string::npos);
+  }
+  SUBCASE("a frame number too long for an int is refused by name (found by fuzz_plus_sequence)") {
+    hdr::write_file_atomically(p.string(), "NDims = 3\nSeq_Frame04444444440_Timestamp = 0.2\n" + text);
+    CHECK(error_of([&] { read_plus_sequence(p.string()); }).find("malformed frame field name Seq_Frame04444444440") !=
+          std::string::npos);
+  }
   SUBCASE("bad DimSize") {
     const size_t at = text.find("DimSize = 640");
     REQUIRE(at != std::string::npos);
