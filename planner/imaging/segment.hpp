@@ -2,7 +2,8 @@
 // Automatic contours of a TRUS sweep: prostate, urethra and rectal wall, as hdr-structures/1.
 //
 // Prostate method (contrast-agnostic: the gland may be darker or brighter than its
-// surroundings — clinical TRUS vs. gel phantoms — so only a consistent edge is assumed):
+// surroundings — clinical TRUS vs. gel phantoms — so only a consistent edge is assumed; step 1
+// is in segment_frames, step 2 in segment_start, the per-frame contour in segment_contour):
 //  1. each frame is reduced to a 0.5 mm working grid and smoothed against speckle; compact
 //     specular echoes (needles, calcifications: far above their local surroundings, not merely
 //     the brightest pixels, which in a hyperechoic gland are the gland) and their reverberation

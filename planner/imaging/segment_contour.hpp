@@ -1,0 +1,33 @@
+#pragma once
+// Contours of one frame about a centre (internal to planner/imaging): closed contours by dynamic
+// programming over polar rays, the shape prior's low-pass, and the measures a contour is judged
+// by (boundary contrast in noise units, interior mean).
+#include <cstddef>
+#include <limits>
+#include <vector>
+
+#include "planner/imaging/segment_frames.hpp"
+
+namespace hdr::imaging::seg {
+
+// Per ray about (cx, cy): the radius a contour must exceed to hold the frame's tracked needles
+// (needle centre + 1.5 mm), 0 where no needle lies.
+std::vector<double> needle_floor(const Prepared& p, size_t k, double cx, double cy, int N);
+
+// Closed contour by dynamic programming over polar rays about (cx, cy). Returns radii.
+std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy, const std::vector<double>& prior,
+                             double prior_weight, double r_lo, double r_hi, int sign, double rectum_r,
+                             double fluid_below = -std::numeric_limits<double>::infinity(), const std::vector<double>* cap = nullptr,
+                             const std::vector<double>* floor = nullptr);
+
+// Shape prior: spike removal (circular median of 5) then a low-pass keeping 6 harmonics.
+std::vector<double> smooth_shape(const std::vector<double>& r);
+
+// Boundary contrast in noise units (sign-corrected): outside band minus inside band.
+double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& r, int sign,
+                         double fluid_below = -std::numeric_limits<double>::infinity());
+
+// Mean intensity well inside the contour (40..80 % of each ray's radius).
+double interior_mean(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& r);
+
+}  // namespace hdr::imaging::seg

@@ -1,0 +1,184 @@
+#include "planner/imaging/segment_frames.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <opencv2/imgproc.hpp>
+
+#include "planner/common/error.hpp"
+#include "planner/imaging/cv_convert.hpp"
+#include "planner/imaging/needles.hpp"
+
+namespace hdr::imaging::seg {
+
+Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
+  Prepared p;
+  std::vector<size_t> order(sweep.frames.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sweep.frames[a].z_mm < sweep.frames[b].z_mm; });
+  std::vector<int> counts;
+  for (size_t idx : order) {
+    const Frame& f = sweep.frames[idx];
+    WorkingGrid g = make_working_grid(f.image, o.working_mm);
+    cv::Mat nz = g.img > 0.5f;
+    cv::Mat light;
+    cv::GaussianBlur(g.img, light, cv::Size(0, 0), 0.75 / o.working_mm);
+    std::vector<std::array<double, 2>> frame_needles;
+    // Specular reflectors (needles and their reverberation tails, calcifications) found as
+    // compact echoes far above their local surroundings — not simply the brightest pixels, which
+    // in a hyperechoic gland are the gland itself — are left out of the working grid's averages
+    // (normalised convolution) so that they cannot pose as tissue contrast.
+    {
+      const cv::Mat full = view_of(f.image);
+      cv::Mat spec = cv::Mat::zeros(full.size(), CV_8U);
+      // Needle-like echoes and their reverberation tails, behind them along the beam. A tail's
+      // length is measured: it runs on while the beam behind the echo stays brighter than the
+      // tissue beside it at the same depth.
+      auto at = [&](double x, double y, float* v) {  // 3x3 mean of the frame about (x, y)
+        const int c = static_cast<int>(std::lround(f.image.col_of_x(x))), r = static_cast<int>(std::lround(f.image.row_of_y(y)));
+        if (c < 1 || r < 1 || c > full.cols - 2 || r > full.rows - 2) return false;
+        int sum = 0;
+        for (int dr = -1; dr <= 1; ++dr) {
+          const std::uint8_t* row = full.ptr<std::uint8_t>(r + dr);
+          sum += row[c - 1] + row[c] + row[c + 1];
+        }
+        *v = static_cast<float>(sum) / 9.0f;
+        return true;
+      };
+      const std::vector<Echo> echoes = find_echoes(f.image);
+      const NeedleOptions needle_defaults;
+      for (const Echo& e : echoes)
+        if (e.width_mm <= needle_defaults.max_width_mm && e.behind_ratio >= needle_defaults.lumen_ratio) frame_needles.push_back({e.x_mm, e.y_mm});
+      for (const Echo& e : echoes) {
+        if (e.width_mm > 8.0) continue;
+        const double rr = std::hypot(e.x_mm, e.y_mm);
+        const double ux = e.x_mm / rr, uy = e.y_mm / rr;
+        const double half_w = 0.5 * e.width_mm + 0.8;
+        double len = std::max(e.length_mm, 2.0);
+        {
+          int below = 0;
+          double last_above = len;
+          for (double d = 0.5; d <= 15.0; d += 0.25) {
+            float v = 0;
+            double on_sum = 0, side_sum = 0;
+            int n_on = 0, n_side = 0;
+            for (double w : {-0.4, 0.0, 0.4})
+              if (at(e.x_mm + d * ux - w * uy, e.y_mm + d * uy + w * ux, &v)) {
+                on_sum += static_cast<double>(v);
+                ++n_on;
+              }
+            for (double w : {-(half_w + 1.5), -(half_w + 2.5), half_w + 1.5, half_w + 2.5})
+              if (at(e.x_mm + d * ux - w * uy, e.y_mm + d * uy + w * ux, &v)) {
+                side_sum += static_cast<double>(v);
+                ++n_side;
+              }
+            if (n_on == 0 || n_side == 0) break;
+            if (on_sum / n_on > side_sum / n_side) {
+              below = 0;
+              last_above = std::max(last_above, d);
+            } else if (++below >= 4) {
+              break;  // 1 mm no brighter than beside it: the tail has ended
+            }
+          }
+          len = last_above;
+        }
+        len += 1.0;
+        std::vector<cv::Point> quad;
+        for (const auto& [a, w] : std::initializer_list<std::pair<double, double>>{{-1.5, -half_w}, {-1.5, half_w}, {len, half_w}, {len, -half_w}}) {
+          const double x = e.x_mm + a * ux - w * uy, y = e.y_mm + a * uy + w * ux;
+          quad.emplace_back(static_cast<int>(std::lround(f.image.col_of_x(x))), static_cast<int>(std::lround(f.image.row_of_y(y))));
+        }
+        cv::fillConvexPoly(spec, quad, cv::Scalar(255));
+      }
+      cv::Mat num_w, den_w;
+      if (echoes.empty()) {
+        num_w = g.img.clone();
+        den_w = cv::Mat::ones(g.img.size(), CV_32F);
+      } else {
+        cv::Mat valid, num;
+        cv::bitwise_not(spec, valid);
+        valid.convertTo(valid, CV_32F, 1.0 / 255.0);
+        full.convertTo(num, CV_32F);
+        num = num.mul(valid);
+        cv::resize(num, num_w, g.img.size(), 0, 0, cv::INTER_AREA);
+        cv::resize(valid, den_w, g.img.size(), 0, 0, cv::INTER_AREA);
+      }
+      const double sg = 1.0 / o.working_mm;
+      cv::GaussianBlur(num_w, num_w, cv::Size(0, 0), sg);
+      cv::GaussianBlur(den_w, den_w, cv::Size(0, 0), sg);
+      // Where the left-out region is wider than the kernel, fill from a wider neighbourhood.
+      cv::Mat num_l, den_l, fine, wide;
+      cv::GaussianBlur(num_w, num_l, cv::Size(0, 0), 3.0 * sg);
+      cv::GaussianBlur(den_w, den_l, cv::Size(0, 0), 3.0 * sg);
+      cv::max(den_l, 1e-3, den_l);
+      cv::divide(num_l, den_l, wide);
+      cv::Mat wgt;
+      cv::min(den_w * 2.0, 1.0, wgt);
+      cv::max(den_w, 1e-3, den_w);
+      cv::divide(num_w, den_w, fine);
+      g.img = fine.mul(wgt) + wide.mul(1.0 - wgt);
+    }
+    if (p.imaged.empty()) p.imaged = nz;
+    else cv::bitwise_or(p.imaged, nz, p.imaged);
+    if (!p.z.empty() && std::abs(f.z_mm - p.z.back()) < 1e-6) {  // repeated position: average
+      p.grids.back().img += g.img;
+      p.light.back() += light;
+      p.needle_echoes.back().insert(p.needle_echoes.back().end(), frame_needles.begin(), frame_needles.end());
+      counts.back() += 1;
+    } else {
+      p.z.push_back(f.z_mm);
+      p.grids.push_back(std::move(g));
+      p.light.push_back(light);
+      p.needle_echoes.push_back(std::move(frame_needles));
+      counts.push_back(1);
+    }
+  }
+  for (size_t k = 0; k < p.grids.size(); ++k) {
+    if (counts[k] > 1) {
+      p.grids[k].img /= counts[k];
+      p.light[k] /= counts[k];
+    }
+    // A ~4.5 mm median: rank statistics ignore what is left of needle tails and smooth speckle.
+    cv::Mat m8;
+    p.grids[k].img.convertTo(m8, CV_8U);
+    cv::medianBlur(m8, m8, 2 * static_cast<int>(std::round(2.25 / o.working_mm)) + 1);
+    m8.convertTo(p.grids[k].img, CV_32F);
+    const double s = o.smooth_sigma_mm / p.grids[k].step_mm;
+    cv::GaussianBlur(p.grids[k].img, p.grids[k].img, cv::Size(0, 0), s, o.smooth_sigma_mm / p.grids[k].step_y_mm);
+  }
+  p.needles.resize(p.z.size());
+  auto seen = [&](size_t k, const std::array<double, 2>& e) {
+    return std::any_of(p.needle_echoes[k].begin(), p.needle_echoes[k].end(), [&](const auto& q) { return std::hypot(q[0] - e[0], q[1] - e[1]) < 1.5; });
+  };
+  for (size_t k = 0; k < p.z.size(); ++k)
+    for (const auto& e : p.needle_echoes[k]) {
+      const bool lo1 = k >= 1 && seen(k - 1, e), lo2 = k >= 2 && lo1 && seen(k - 2, e);
+      const bool hi1 = k + 1 < p.z.size() && seen(k + 1, e), hi2 = k + 2 < p.z.size() && hi1 && seen(k + 2, e);
+      if ((lo1 && hi1) || lo2 || hi2) p.needles[k].push_back(e);
+    }
+  // Imaged region: convex hull of every pixel any frame shows, eroded so that the sector's rim
+  // (imaged vs. not imaged) never counts as an organ boundary.
+  std::vector<cv::Point> pts;
+  cv::findNonZero(p.imaged, pts);
+  require(pts.size() > 100, "segment: the frames are (nearly) blank");
+  std::vector<cv::Point> hull;
+  cv::convexHull(pts, hull);
+  p.mask = cv::Mat::zeros(p.imaged.size(), CV_8U);
+  cv::fillConvexPoly(p.mask, hull, cv::Scalar(255));
+  const int e = std::max(1, static_cast<int>(std::round(2.0 / o.working_mm)));
+  cv::erode(p.mask, p.mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * e + 1, 2 * e + 1)));
+  // Robust spread of intensities inside the mask on the middle frame.
+  const cv::Mat& mid = p.grids[p.grids.size() / 2].img;
+  std::vector<float> v;
+  for (int r = 0; r < mid.rows; r += 2)
+    for (int c = 0; c < mid.cols; c += 2)
+      if (p.mask.at<std::uint8_t>(r, c)) v.push_back(mid.at<float>(r, c));
+  require(v.size() > 20, "segment: the imaged region is too small");
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  const float med = v[v.size() / 2];
+  for (auto& x : v) x = std::abs(x - med);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  p.scale = std::max(1.0, 1.4826 * static_cast<double>(v[v.size() / 2]));
+  return p;
+}
+
+}  // namespace hdr::imaging::seg
