@@ -42,6 +42,7 @@ void typical(int threads, int repeats) {
   bool met = false, warm_met = false;
   std::string samples;  // dose samples per structure in the final evaluation
   std::string groups;   // optimiser dose points per group
+  std::string cold_stop, warm_stop;  // why L-BFGS stopped (last round)
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     optimize::PlanningSession s(c, optimize::builtin_protocol("boost"), o);
@@ -75,6 +76,8 @@ void typical(int threads, int repeats) {
     warm_iters = w.report.iterations;
     warm_rounds = w.report.rounds;
     warm_met = w.report.meets_protocol;
+    warm_stop = w.report.last_solver.termination;
+    cold_stop = res.report.last_solver.termination;
   }
   std::printf("bench_plan: 40 cc prostate, 18 catheters, %s, %zu dose points x %zu active dwells, threads=%d, "
               "median of %d\n",
@@ -84,6 +87,7 @@ void typical(int threads, int repeats) {
               median(matrix), median(opt), iters, rounds, median(grid), eval_points, median(total), met ? "met" : "NOT met");
   std::printf("  of which L-BFGS %.1f ms; metric samples per structure: %s\n", median(solver), samples.c_str());
   std::printf("  optimiser dose points per group: %s\n", groups.c_str());
+  std::printf("  L-BFGS stopped (last round): from scratch: %s; warm: %s\n", cold_stop.c_str(), warm_stop.c_str());
   std::printf("  warm re-plan after moving one needle: columns %.1f ms, optimise %.1f ms (%d iterations, %d round(s)), "
               "total incl. metrics %.1f ms  [goal <= 30 ms]  protocol %s\n",
               median(warm_cols), median(warm_opt), warm_iters, warm_rounds, median(warm_total), warm_met ? "met" : "NOT met");
