@@ -105,6 +105,20 @@ TEST_CASE("scripted workflow: plan, review, approve, deliver, interrupt, resume,
   add(intent::WaitIdle{240});
   add(intent::Expect{"plan.current", "true", std::nullopt});
   add(intent::Expect{"plan.protocol_pass", "true", std::nullopt});  // the review before signing
+  // A plan outside the protocol (one dwell made 300 s long) is approved only with its
+  // deviations acknowledged; re-planning then withdraws that approval.
+  add(intent::SetDwellTime{0, 300.0});
+  add(intent::WaitIdle{60});
+  add(intent::Expect{"plan.protocol_pass", "false", std::nullopt});
+  add(intent::Login{demo::kPhysician.name, demo::kPhysician.password});
+  add(intent::Approve{}, true);
+  add(intent::Expect{"approvals.count", "0", std::nullopt});
+  add(intent::Approve{true});
+  add(intent::Expect{"approvals.count", "1", std::nullopt});
+  add(intent::Optimise{});
+  add(intent::WaitIdle{240});
+  add(intent::Expect{"plan.protocol_pass", "true", std::nullopt});
+  add(intent::Expect{"approvals.count", "0", std::nullopt});
   add(intent::Login{demo::kTherapist.name, demo::kTherapist.password});
   add(intent::StartDelivery{}, true);  // not approved yet: refused, nothing sent
   add(intent::Approve{}, true);        // a therapist may not approve
@@ -170,7 +184,7 @@ TEST_CASE("scripted workflow: plan, review, approve, deliver, interrupt, resume,
     approvals += e.action == "approve_plan" ? 1 : 0;
     failed_logins += e.action == "login_failed" && e.user_name == demo::kPhysician.name ? 1 : 0;
   }
-  CHECK(approvals == 2);
+  CHECK(approvals == 3);  // the deviating plan's acknowledged one, then the delivered plan's two
   CHECK(failed_logins == 1);
 
   // The machine's own log: what the source delivered per channel, over both sessions.

@@ -376,12 +376,17 @@ struct IntentApplier {
     });
   }
 
-  void operator()(const intent::Approve&) {
+  void operator()(const intent::Approve& i) {
     require_login("approve", {"physician", "physicist"});
     require(s.plan != nullptr, "approve: no plan");
     require(s.plan->geometry_revision == s.geometry_revision, "approve: the plan is out of date (geometry changed); re-optimise first");
-    require(!c.jobs_.running("optimise") && !c.jobs_.running("evaluate"),
+    require(!c.jobs_.running("optimise") && !c.jobs_.running("evaluate") && !s.plan->metrics_pending,
             "approve: the plan is being recomputed; approve the result");
+    std::string deviations;
+    for (const auto& f : s.plan->protocol_failures()) deviations += (deviations.empty() ? "" : "; ") + f;
+    require(deviations.empty() || i.deviations_acknowledged,
+            "approve: the plan does not meet the protocol (" + deviations +
+                "); acknowledge the deviations to approve it as it is, or re-plan");
     for (const auto& a : s.approvals)
       require(a.role != *s.role, "approve: the plan already has a " + a.role + "'s approval (" + a.user + ")");
     auto& rec = records("approve");
@@ -393,12 +398,12 @@ struct IntentApplier {
     Console* console = &c;
     start_job("approve", "approve",
               [&rec, plan, geometry, stored, user = *s.user, password = c.password_, patient = s.patient_id,
-               console](std::atomic<float>& progress) -> JobRunner::Commit {
+               console, deviations](std::atomic<float>& progress) -> JobRunner::Commit {
                 const std::int64_t id = stored ? *stored : rec.import_plan(user, password, patient, plan->plan);
                 progress.store(0.5F);
                 const Approval a = rec.approve(user, password, id);
                 std::vector<Approval> all = rec.approvals(id);
-                return [plan, geometry, stored, id, a, all = std::move(all), console](AppState& st) {
+                return [plan, geometry, stored, id, a, all = std::move(all), console, deviations](AppState& st) {
                   if (!stored) console->note("plan stored as id " + std::to_string(id));
                   if (st.plan != plan || st.geometry_revision != geometry || (stored && st.stored_plan_id != stored)) {
                     console->note("approval by " + a.user + " recorded for stored plan " + std::to_string(id) +
@@ -407,7 +412,8 @@ struct IntentApplier {
                   }
                   st.stored_plan_id = id;
                   st.approvals = all;
-                  console->note("approved by " + a.user + " (" + a.role + ")");
+                  console->note("approved by " + a.user + " (" + a.role + ")" +
+                                (deviations.empty() ? "" : " with the deviations acknowledged: " + deviations));
                   console->refresh_records();
                 };
               });

@@ -47,7 +47,9 @@ struct SetDwellTime { int dwell = 0; double time_s = 0.0; };  // committed edit 
 // Approval (login is required for approval, calibration and delivery).
 struct Login { std::string user; std::string password; };
 struct Logout {};
-struct Approve {};
+// A plan outside the protocol is approved only with its deviations acknowledged: the approver
+// has read each failing constraint and signs the plan as it is (clinical judgement).
+struct Approve { bool deviations_acknowledged = false; };
 
 // Calibration: a well-chamber measurement (hdr-calibration/1 JSON text) and acceptance.
 struct ComputeCalibration { std::string measurement_json; };

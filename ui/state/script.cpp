@@ -59,7 +59,8 @@ Intent parse_entry(const JsonNode& e) {
   if (name == "set_dwell_time") return intent::SetDwellTime{int_field(e, "dwell"), e.at("time_s").number()};
   if (name == "login") return intent::Login{e.at("user").string(), e.at("password").string()};
   if (name == "logout") return intent::Logout{};
-  if (name == "approve") return intent::Approve{};
+  if (name == "approve")
+    return intent::Approve{e.has("acknowledge_deviations") ? e.at("acknowledge_deviations").boolean() : false};
   if (name == "compute_calibration") return intent::ComputeCalibration{e.at("measurement").raw().dump()};
   if (name == "record_calibration")
     return intent::RecordCalibration{e.at("measurement").raw().dump(), e.has("accept") ? e.at("accept").boolean() : true,

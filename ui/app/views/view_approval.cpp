@@ -53,17 +53,23 @@ void draw_approval(const AppState& s, ViewContext& ctx, Intents& out) {
               current ? "" : " (OUT OF DATE: re-optimise first)");
   if (s.stored_plan_id) ImGui::Text("Stored as plan %lld", static_cast<long long>(*s.stored_plan_id));
   draw_metrics_table(s);
-  if (!s.plan->protocol_pass()) {
-    // A plan outside the protocol is not signed without looking: name what fails, above the button.
+  const bool deviates = !s.plan->protocol_pass();
+  bool acknowledged = ctx.scratch.deviations_acknowledged_for.lock() == s.plan;
+  if (deviates) {
+    // A plan outside the protocol is not signed without looking: name what fails, above the
+    // button, and ask for the deviations to be acknowledged (for this plan only).
     ImGui::TextColored(widgets::kRed, "This plan does NOT meet the protocol:");
     for (const auto& f : s.plan->protocol_failures()) ImGui::BulletText("%s", f.c_str());
+    if (ImGui::Checkbox("I have reviewed each deviation and approve the plan as it is", &acknowledged))
+      ctx.scratch.deviations_acknowledged_for = acknowledged ? s.plan : nullptr;
   }
   ImGui::Separator();
   ImGui::Text("Approvals (%zu of 2 required: physician and physicist)", s.approvals.size());
   for (const auto& a : s.approvals) ImGui::BulletText("%s (%s) at %s", a.user.c_str(), a.role.c_str(), a.at.c_str());
   const bool role_ok = s.role && (*s.role == "physician" || *s.role == "physicist");
   const bool approving = job_running(s, "approve");
-  if (widgets::big_button("Approve plan", role_ok && current && !approving, 260)) out.push_back(intent::Approve{});
+  if (widgets::big_button("Approve plan", role_ok && current && !approving && (!deviates || acknowledged), 260))
+    out.push_back(intent::Approve{deviates && acknowledged});
   if (s.jobs.count("approve")) draw_job(s, "approve");
   if (s.user && !role_ok) ImGui::TextColored(widgets::kAmber, "Only a physician or a physicist approves plans.");
 }

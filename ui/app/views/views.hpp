@@ -38,6 +38,9 @@ struct ViewScratch {
   int drag_needle = -1;
   ImVec2 drag_mm{0, 0};
   float stepper_mm = 0.0F;
+  // The plan whose protocol deviations the approver has acknowledged (ticked for that plan only).
+  // (A weak_ptr: a later plan allocated where this one was is not mistaken for it.)
+  std::weak_ptr<const PlanResult> deviations_acknowledged_for;
   // Frame-source form: the kind chosen, its location and grabber preset (opened on "Open").
   int source_kind = 0;
   char source_location[512] = "";
