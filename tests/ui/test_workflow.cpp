@@ -154,6 +154,15 @@ TEST_CASE("scripted workflow: plan, review, approve, deliver, interrupt, resume,
   // delivered total equals its planned time (decay over a minute is far below 0.1 s).
   auto store = hdr::db::RecordStore::open(env->records_path);
   CHECK(store.approvals(*s.stored_plan_id).size() == 2);
+  // The deviating plan approved with its deviations acknowledged: stored with the failures it
+  // was signed with, and the physician's approval.
+  const auto stored_plans = store.plans_for_patient(s.patient_id);
+  REQUIRE(stored_plans.size() == 2);
+  const auto deviating = store.plan(stored_plans.front());
+  REQUIRE(deviating.plan.extra.contains("evaluation"));
+  CHECK(deviating.plan.extra["evaluation"]["meets_protocol"] == false);
+  CHECK(!deviating.plan.extra["evaluation"]["failures"].empty());
+  CHECK(store.approvals(stored_plans.front()).size() == 1);
   const auto sessions = store.sessions_for_plan(*s.stored_plan_id);
   REQUIRE(sessions.size() == 2);
   CHECK(sessions[0].status == hdr::db::SessionStatus::interrupted);

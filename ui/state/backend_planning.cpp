@@ -139,6 +139,10 @@ PlanResult evaluate_plan(const formats::Case& c, const formats::Plan& plan, std:
   out.plan.extra["dwell_times_edited"] = true;
   out.dvh = dvh_curves(e, c.prescription.dose_Gy);
   out.checks = checks_of(optimize::check_protocol(protocol, e, c.prescription.dose_Gy));
+  // As the planner reports it (hdr-plan/1's "evaluation"): a stored, approved plan carries
+  // the constraints it failed when it was signed.
+  out.plan.extra["evaluation"] = {
+      {"protocol", protocol.name}, {"meets_protocol", out.protocol_pass()}, {"failures", out.protocol_failures()}};
   out.summary = "re-evaluated after a dwell-time edit";
   out.dose = dose_volume(c, out.plan);
   progress.store(1.0F);
