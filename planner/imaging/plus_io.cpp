@@ -195,19 +195,27 @@ GrayImage plus_frame_image(const PlusSequence& seq, int k) {
   return g;
 }
 
-Sweep plus_to_sweep(const PlusSequence& seq, std::array<double, 2> origin_mm) {
-  Sweep sweep;
+std::vector<Frame> plus_frames(const PlusSequence& seq, const std::function<GrayImage(GrayImage)>& place) {
+  std::vector<Frame> frames;
   for (int k = 0; k < seq.frame_count; ++k) {
     const auto& info = seq.frames[static_cast<size_t>(k)];
     require(info.image_ok, seq.path + ": frame " + std::to_string(k) + ": ImageStatus is not OK; refusing to use it");
     require(info.probe_position_mm.has_value(), seq.path + ": frame " + std::to_string(k) + ": no ProbePosition (stepper position) recorded");
     Frame f;
-    f.image = plus_frame_image(seq, k);
-    f.image.origin_mm = origin_mm;
+    f.image = place(plus_frame_image(seq, k));
     f.z_mm = *info.probe_position_mm;
     f.timestamp_s = info.timestamp_s.value_or(static_cast<double>(k));
-    sweep.frames.push_back(std::move(f));
+    frames.push_back(std::move(f));
   }
+  return frames;
+}
+
+Sweep plus_to_sweep(const PlusSequence& seq, std::array<double, 2> origin_mm) {
+  Sweep sweep;
+  sweep.frames = plus_frames(seq, [origin_mm](GrayImage image) {
+    image.origin_mm = origin_mm;
+    return image;
+  });
   validate_sweep(sweep, seq.path);
   return sweep;
 }

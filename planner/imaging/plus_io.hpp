@@ -7,6 +7,7 @@
 // sizes that do not match the data, truncated or corrupt compressed data, frame fields that
 // do not parse. Frames without per-frame fields are listed in `warnings`, never invented.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,8 +43,13 @@ PlusSequence read_plus_sequence(const std::string& path);
 // B-mode frame k as a GrayImage (MET_UCHAR only; RF data is refused with an error).
 GrayImage plus_frame_image(const PlusSequence& seq, int k);
 
-// The sequence as a sweep with z from ProbePosition (refused when a frame lacks it, when it is
-// non-monotonic, or for invalid frames). `origin_mm` places the probe axis at (0, 0).
+// The frames in recorded order with z from ProbePosition, each image passed through `place`
+// (which puts it in patient coordinates); refused when a frame lacks its position or is
+// invalid. The positions may go back and forth (a recording to view, not yet a sweep).
+std::vector<Frame> plus_frames(const PlusSequence& seq, const std::function<GrayImage(GrayImage)>& place);
+
+// The sequence as a sweep: plus_frames with `origin_mm` placing the probe axis at (0, 0),
+// also refused when the positions are not monotonic (validate_sweep).
 Sweep plus_to_sweep(const PlusSequence& seq, std::array<double, 2> origin_mm);
 
 }  // namespace hdr::imaging

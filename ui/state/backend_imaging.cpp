@@ -179,22 +179,6 @@ class VideoProbe final : public Probe {
   std::shared_ptr<const GrayImage> last_;
 };
 
-// A PLUS sequence with its stepper positions (ProbePosition), each frame placed by the preset.
-imaging::Sweep read_plus_recording(const std::string& path, const imaging::GrabberCalibration& preset) {
-  const auto seq = imaging::read_plus_sequence(path);
-  imaging::Sweep sweep;
-  for (int k = 0; k < seq.frame_count; ++k) {
-    const auto& info = seq.frames[static_cast<size_t>(k)];
-    require(info.image_ok, path + ": frame " + std::to_string(k) + ": ImageStatus is not OK; refusing to use it");
-    require(info.probe_position_mm.has_value(),
-            path + ": frame " + std::to_string(k) + ": no ProbePosition (stepper position) recorded");
-    imaging::Frame f;
-    f.image = imaging::apply_calibration(imaging::plus_frame_image(seq, k), preset);
-    f.z_mm = *info.probe_position_mm;
-    sweep.frames.push_back(std::move(f));
-  }
-  return sweep;
-}
 }  // namespace
 
 std::vector<std::string> frame_source_kinds() {
@@ -217,7 +201,11 @@ std::shared_ptr<Probe> make_probe(const FrameSourceChoice& choice, std::uint64_t
     case FrameSourceKind::plus_file: {
       require(!choice.location.empty(), "PLUS sequence: no file given");
       const auto& preset = imaging::find_grabber_preset(imaging::builtin_grabber_presets(), choice.preset);
-      return std::make_shared<RecordedProbe>(read_plus_recording(choice.location, preset), "PLUS " + choice.location);
+      imaging::Sweep recording;
+      recording.frames = imaging::plus_frames(imaging::read_plus_sequence(choice.location), [&preset](imaging::GrayImage image) {
+        return imaging::apply_calibration(image, preset);
+      });
+      return std::make_shared<RecordedProbe>(recording, "PLUS " + choice.location);
     }
     case FrameSourceKind::video: {
       require(!choice.location.empty(), "video source: no device, file or URL given");
