@@ -81,8 +81,11 @@ PlusSequence read_plus_sequence(const std::string& path) {
     if (it == seq.header.end()) throw Error(path + ": header field " + std::string(k) + " is missing");
     return it->second;
   };
-  const int ndims = static_cast<int>(one_number(path, "NDims", field("NDims")));
-  require(ndims == 2 || ndims == 3, path + ": NDims = " + std::to_string(ndims) + ": expected 2 or 3");
+  // Parsed numbers are range-checked as doubles before any conversion (an out-of-range
+  // float-to-int conversion is undefined behaviour; found by fuzz_plus_sequence).
+  const double ndims_value = one_number(path, "NDims", field("NDims"));
+  require(ndims_value == 2 || ndims_value == 3, path + ": NDims = " + field("NDims") + ": expected 2 or 3");
+  const int ndims = static_cast<int>(ndims_value);
   const auto dims = numbers(path, "DimSize", field("DimSize"));
   require(static_cast<int>(dims.size()) == ndims, path + ": DimSize has " + std::to_string(dims.size()) + " values for NDims = " + std::to_string(ndims));
   for (double d : dims) require(d >= 1 && d <= 100000 && d == std::floor(d), path + ": DimSize: " + field("DimSize") + " is not a list of positive sizes");
@@ -124,7 +127,7 @@ PlusSequence read_plus_sequence(const std::string& path) {
     size_t csize = raw.size();
     if (seq.header.count("CompressedDataSize")) {
       const double c = one_number(path, "CompressedDataSize", seq.header["CompressedDataSize"]);
-      require(c >= 1 && static_cast<size_t>(c) <= raw.size(),
+      require(c >= 1 && c <= static_cast<double>(raw.size()),
               data_name + ": CompressedDataSize = " + seq.header["CompressedDataSize"] + " but only " + std::to_string(raw.size()) + " bytes follow (truncated file)");
       csize = static_cast<size_t>(c);
     }

@@ -131,6 +131,17 @@ TEST_CASE("truncated and corrupt compressed files give clear errors") {
     CHECK(error_of([&] { read_plus_sequence(p.string()); }).find("malformed frame field name Seq_Frame04444444440") !=
           std::string::npos);
   }
+  SUBCASE("numbers beyond any int are refused by name, never converted (found by fuzz_plus_sequence)") {
+    const size_t at = text.find("NDims = 3");
+    REQUIRE(at != std::string::npos);
+    hdr::write_file_atomically(p.string(), text.substr(0, at) + "NDims = 3444444444444444444444" + text.substr(at + 9));
+    CHECK(error_of([&] { read_plus_sequence(p.string()); }).find("NDims = 3444444444444444444444") != std::string::npos);
+    const size_t cs = text.find("CompressedDataSize = ");
+    REQUIRE(cs != std::string::npos);
+    hdr::write_file_atomically(p.string(), text.substr(0, cs) + "CompressedDataSize = 1e300\n" +
+                                              text.substr(text.find('\n', cs) + 1));
+    CHECK(error_of([&] { read_plus_sequence(p.string()); }).find("CompressedDataSize = 1e300") != std::string::npos);
+  }
   SUBCASE("bad DimSize") {
     const size_t at = text.find("DimSize = 640");
     REQUIRE(at != std::string::npos);
