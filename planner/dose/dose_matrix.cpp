@@ -1,7 +1,8 @@
 #include "planner/dose/dose_matrix.hpp"
 
 #include <cmath>
-
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 
@@ -49,7 +50,7 @@ void fill_rows(const Tg43Kernel& kernel, const EvaluationPlan& plan, std::span<c
   if (b >= e) return;
   if (!runs.empty()) {
     ClosedFormQueue queue(kernel, /*accumulate=*/false);
-    run_fill_rows(runs, points.x_mm, points.y_mm, points.z_mm, b, e, scale, a.data(), static_cast<size_t>(a.rows()),
+    run_fill_rows(runs, points.x_mm, points.y_mm, points.z_mm, b, e, scale, a.data(), static_cast<size_t>(a.leading_dimension()),
                   write_dwell, queue);
   }
   const std::span<const float> xs(points.x_mm.data() + b, e - b), ys(points.y_mm.data() + b, e - b),
@@ -61,7 +62,7 @@ void fill_rows(const Tg43Kernel& kernel, const EvaluationPlan& plan, std::span<c
                           static_cast<float>(d.position_mm.z())};
     const float dir[3] = {static_cast<float>(d.direction.x()), static_cast<float>(d.direction.y()),
                           static_cast<float>(d.direction.z())};
-    kernel.eval_points(xs, ys, zs, pos, dir, scale, a.col(j).data() + b);
+    kernel.eval_points(xs, ys, zs, pos, dir, scale, a.col_data(j) + b);
   }
 }
 
@@ -77,17 +78,49 @@ std::vector<RunRef> run_refs(const EvaluationPlan& plan, const uint8_t* write_dw
 
 }  // namespace
 
+void DoseRateMatrix::Free::operator()(float* p) const { std::free(p); }
+
+void DoseRateMatrix::allocate(Eigen::Index rows, Eigen::Index cols) {
+  HDR_ASSERT(rows >= 0 && cols >= 0, "matrix dimensions must be >= 0");
+  rows_ = rows;
+  cols_ = cols;
+  ld_ = (rows + kRowAlignment - 1) / kRowAlignment * kRowAlignment;
+  const size_t bytes = std::max<size_t>(64, static_cast<size_t>(ld_ * cols_) * sizeof(float));  // a multiple of 64
+  data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+  HDR_ASSERT(data_ != nullptr, "out of memory for the dose-rate matrix");
+}
+
+DoseRateMatrix::DoseRateMatrix(Eigen::Index rows, Eigen::Index cols) {
+  allocate(rows, cols);
+  std::memset(data_.get(), 0, static_cast<size_t>(ld_ * cols_) * sizeof(float));
+}
+
+DoseRateMatrix DoseRateMatrix::for_overwrite(Eigen::Index rows, Eigen::Index cols) {
+  DoseRateMatrix m;
+  m.allocate(rows, cols);
+  return m;
+}
+
+DoseRateMatrix::DoseRateMatrix(const DoseRateMatrix& other) { *this = other; }
+
+DoseRateMatrix& DoseRateMatrix::operator=(const DoseRateMatrix& other) {
+  if (this == &other) return *this;
+  allocate(other.rows_, other.cols_);
+  if (ld_ * cols_ > 0) std::memcpy(data_.get(), other.data_.get(), static_cast<size_t>(ld_ * cols_) * sizeof(float));
+  return *this;
+}
+
 DoseRateMatrix build_dose_rate_matrix(const Tg43Kernel& kernel, const PointSet& points,
                                       std::span<const DwellGeometry> dwells, double sk_U, int threads) {
   require(sk_U > 0 && std::isfinite(sk_U), "air-kerma strength must be > 0 U");
-  DoseRateMatrix a(static_cast<Eigen::Index>(points.size()), static_cast<Eigen::Index>(dwells.size()));
+  auto a = DoseRateMatrix::for_overwrite(static_cast<Eigen::Index>(points.size()), static_cast<Eigen::Index>(dwells.size()));
   const float scale = static_cast<float>(gy_per_s_factor(sk_U));
   for (const auto& d : dwells) check_dwell(d);
   if (points.size() == 0 || dwells.empty()) return a;
   const EvaluationPlan plan(kernel, dwells);
   const std::vector<RunRef> runs = run_refs(plan, nullptr);
-  // Rows are independent: threads take blocks of 16 rows (the run path's unit, so thread
-  // boundaries keep its 64-byte column writes aligned). Small jobs stay on one thread.
+  // Rows are independent: threads take blocks of 16 rows (the run path's unit and one cache
+  // line of every column, see DoseRateMatrix). Small jobs stay on one thread.
   const size_t blocks = (points.size() + 15) / 16;
   parallel_for_chunks(blocks, threads, points.size() * dwells.size() < 200000 ? blocks : 64, [&](size_t b, size_t e) {
     fill_rows(kernel, plan, runs, 16 * b, std::min(points.size(), 16 * e), points, dwells, scale, a, nullptr);

@@ -240,13 +240,12 @@ HDR_AVX2_INLINE void block_columns(const PointGroup& g, const Prep& p, int b, in
 
 // Points outer, runs inner (as the dose sums): the next run's table lines are prefetched while
 // one run computes. Rows are produced 16 at a time so that each column receives a whole
-// 64-byte line at once, written with non-temporal stores where the columns are 16- or 32-byte
-// aligned (malloc gives 16): the matrix (24 MB for 20 000 × 300) is then not read for
-// ownership and does not evict the run table from L3.
-// lane_cols[r][l]: column of run r's lane l (row 0), nullptr where not written. aligned: 32 or
-// 16 when every 8-row store (rows begin + 8k) is that aligned, else 0.
+// 64-byte line at once (the columns are 64-byte aligned), written with non-temporal stores:
+// the matrix (24 MB for 20 000 × 300) is then not read for ownership and does not evict the
+// run table from L3.
+// lane_cols[r][l]: column of run r's lane l (row 0), nullptr where not written.
 HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, const float* ys, const float* zs,
-                             size_t begin, size_t end, float scale, float* const* const* lane_cols, int aligned,
+                             size_t begin, size_t end, float scale, float* const* const* lane_cols,
                              ClosedFormQueue& queue) {
   constexpr size_t kRows = 16;
   if (runs.empty()) return;
@@ -265,7 +264,6 @@ HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, cons
       prepare(groups[sb_slot][h].x, groups[sb_slot][h].y, groups[sb_slot][h].z, *runs[r].run, t, scale, preps[slot][h]);
     }
   };
-  __m256 v[8];
   size_t item = 0;
   load_superblock(begin, 0);
   prepare_item(0, 0, 0);
@@ -305,34 +303,27 @@ HDR_AVX2 void fill_rows_avx2(std::span<const RunRef> runs, const float* xs, cons
           float* col = lane_cols[r][8 * b + l];
           dest[l] = col == nullptr ? nullptr : col + i0;
         }
+        __m256 v[2][8];
+        float* dest_h[2][8];
         for (int h = 0; h < halves; ++h) {
-          float* dest_h[8];
-          for (int l = 0; l < lanes; ++l) dest_h[l] = dest[l] == nullptr ? nullptr : dest[l] + 8 * h;
+          for (int l = 0; l < lanes; ++l) dest_h[h][l] = dest[l] == nullptr ? nullptr : dest[l] + 8 * h;
           const Prep* ahead = (b == 0 && h < next_halves) ? &preps[slot ^ 1][h] : nullptr;
-          block_columns(g[h], preps[slot][h], b, lanes, t, run, scale, dest_h, queue, ahead, next_t, next_lanes, v);
-          if (g[h].count == 8) {
-            if (aligned == 32) {
-              for (int l = 0; l < lanes; ++l)
-                if (dest_h[l] != nullptr) _mm256_stream_ps(dest_h[l], v[l]);
-            } else if (aligned == 16) {  // malloc's 16-byte alignment
-              for (int l = 0; l < lanes; ++l)
-                if (dest_h[l] != nullptr) {
-                  _mm_stream_ps(dest_h[l], _mm256_castps256_ps128(v[l]));
-                  _mm_stream_ps(dest_h[l] + 4, _mm256_extractf128_ps(v[l], 1));
-                }
-            } else {
-              for (int l = 0; l < lanes; ++l)
-                if (dest_h[l] != nullptr) _mm256_storeu_ps(dest_h[l], v[l]);
-            }
-          } else {
-            for (int l = 0; l < lanes; ++l) {
-              if (dest_h[l] == nullptr) continue;
+          block_columns(g[h], preps[slot][h], b, lanes, t, run, scale, dest_h[h], queue, ahead, next_t, next_lanes, v[h]);
+        }
+        // A column's two halves back to back: with 64-byte aligned columns (DoseRateMatrix)
+        // that is one whole line, which the write-combining buffer sends out at once.
+        for (int l = 0; l < lanes; ++l)
+          for (int h = 0; h < halves; ++h) {
+            float* d = dest_h[h][l];
+            if (d == nullptr) continue;
+            if (g[h].count < 8) {
               alignas(32) float tmp[8];
-              _mm256_store_ps(tmp, v[l]);
-              for (size_t k = 0; k < g[h].count; ++k) dest_h[l][k] = tmp[k];
+              _mm256_store_ps(tmp, v[h][l]);
+              for (size_t k = 0; k < g[h].count; ++k) d[k] = tmp[k];
+            } else {
+              _mm256_stream_ps(d, v[h][l]);
             }
           }
-        }
       }
     }
   }
@@ -457,6 +448,8 @@ void run_fill_rows(std::span<const RunRef> runs, std::span<const float> x_mm, st
   HDR_ASSERT(run_path_available(), "run path called without AVX2+FMA");
   HDR_ASSERT(x_mm.size() == y_mm.size() && y_mm.size() == z_mm.size(), "point arrays differ in length");
   HDR_ASSERT(begin <= end && end <= x_mm.size() && ld >= x_mm.size(), "point range out of bounds");
+  HDR_ASSERT(reinterpret_cast<uintptr_t>(a + begin) % 64 == 0 && ld % 16 == 0,
+             "matrix columns and row blocks must start on 64-byte lines (DoseRateMatrix)");
   for (const auto& r : runs) {
     HDR_ASSERT(r.table->stride_nodes() == r.run->stride_nodes, "run table stride must match the run's step");
     HDR_ASSERT(r.run->count >= 2, "a run has >= 2 lanes");
@@ -473,11 +466,7 @@ void run_fill_rows(std::span<const RunRef> runs, std::span<const float> x_mm, st
     }
     lane_cols[r] = cols[r].data();
   }
-  const auto all_aligned = [&](uintptr_t bytes) {
-    return (reinterpret_cast<uintptr_t>(a + begin) % bytes) == 0 && (ld * sizeof(float)) % bytes == 0;
-  };
-  const int aligned = all_aligned(32) ? 32 : (all_aligned(16) ? 16 : 0);
-  fill_rows_avx2(runs, x_mm.data(), y_mm.data(), z_mm.data(), begin, end, scale, lane_cols.data(), aligned, queue);
+  fill_rows_avx2(runs, x_mm.data(), y_mm.data(), z_mm.data(), begin, end, scale, lane_cols.data(), queue);
 }
 
 void run_accumulate_doses(std::span<const WeightedRun> runs, std::span<const float> x_mm,

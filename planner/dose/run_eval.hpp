@@ -53,8 +53,9 @@ struct RunRef {
 };
 
 // a(i, run.dwell(l)) = scale·Ḋ(p_i; lane l)/S_K for i in [begin, end), every run and lane; a is
-// column-major with leading dimension ld. write_dwell: nullptr = every lane, else a flag per
-// dwell index. Flushes the queue.
+// column-major with leading dimension ld (a multiple of 16), a + begin on a 64-byte boundary
+// (DoseRateMatrix's layout). write_dwell: nullptr = every lane, else a flag per dwell index.
+// Flushes the queue.
 void run_fill_rows(std::span<const RunRef> runs, std::span<const float> x_mm, std::span<const float> y_mm,
                    std::span<const float> z_mm, size_t begin, size_t end, float scale, float* a, size_t ld,
                    const uint8_t* write_dwell, ClosedFormQueue& queue);

@@ -12,7 +12,7 @@ DwellObjective::DwellObjective(const dose::DoseRateMatrix& A, const DosePoints& 
     : A_(&A), p_(&points), pairs_(std::move(neighbours)), lambda_(modulation_weight), tau_(time_scale_s) {
   HDR_ASSERT(static_cast<size_t>(A.rows()) == points.size(), "dose-rate matrix rows != dose points");
   HDR_ASSERT(time_scale_s > 0, "time scale must be > 0");
-  A_rows_ = A;
+  A_rows_ = A.view();
   tf_.resize(A.cols());
   d_.resize(A.rows());
   r_.resize(A.rows());
@@ -21,7 +21,7 @@ DwellObjective::DwellObjective(const dose::DoseRateMatrix& A, const DosePoints& 
 
 const Eigen::VectorXf& DwellObjective::dose(const Eigen::VectorXd& t) const {
   tf_ = t.cast<float>();
-  d_.noalias() = (*A_) * tf_;
+  d_.noalias() = A_->view() * tf_;
   return d_;
 }
 

@@ -251,7 +251,7 @@ PlanResult PlanningSession::run(double matrix_ms) {
   // target volume point; the uniform time also fixes the modulation term's time scale.
   Eigen::VectorXd t;
   if (time_scale_s_ <= 0) {
-    const Eigen::VectorXf d1 = A_ * Eigen::VectorXf::Ones(n);
+    const Eigen::VectorXf d1 = A_.view() * Eigen::VectorXf::Ones(n);
     std::vector<float> v;
     for (size_t i = 0; i < points_.size(); ++i)
       if (points_.group[i] == PointGroup::target_volume || points_.group[i] == PointGroup::target_surface)

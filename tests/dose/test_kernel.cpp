@@ -107,20 +107,20 @@ TEST_CASE("matrix columns, column update, point doses and dose grid agree with e
   CHECK(a.rows() == 3000);
   CHECK(a.cols() == 32);
   // Single-threaded gives identical numbers (deterministic).
-  CHECK((a - build_dose_rate_matrix(k, pts, dwells, sk, 1)).cwiseAbs().maxCoeff() == 0.0f);
+  CHECK((a.view() - build_dose_rate_matrix(k, pts, dwells, sk, 1).view()).cwiseAbs().maxCoeff() == 0.0f);
 
   // Move needle 2 (columns 16..23) and update only its columns.
   for (int j = 16; j < 24; ++j) dwells[static_cast<size_t>(j)].position_mm += Eigen::Vector3d(1.0, -0.5, 0.0);
   std::vector<int> cols;
   for (int j = 16; j < 24; ++j) cols.push_back(j);
   update_dose_rate_columns(k, pts, dwells, cols, sk, a);
-  CHECK((a - build_dose_rate_matrix(k, pts, dwells, sk, 1)).cwiseAbs().maxCoeff() == 0.0f);
+  CHECK((a.view() - build_dose_rate_matrix(k, pts, dwells, sk, 1).view()).cwiseAbs().maxCoeff() == 0.0f);
 
   std::vector<double> t(dwells.size());
   for (size_t j = 0; j < t.size(); ++j) t[j] = 0.1 * static_cast<double>(j % 7);
   Eigen::VectorXf tf(static_cast<Eigen::Index>(t.size()));
   for (size_t j = 0; j < t.size(); ++j) tf[static_cast<Eigen::Index>(j)] = static_cast<float>(t[j]);
-  const Eigen::VectorXf d_matrix = a * tf;
+  const Eigen::VectorXf d_matrix = a.view() * tf;
   const auto d_points = compute_point_doses(k, pts, dwells, t, sk, 2);
   for (int i = 0; i < 3000; i += 37) {
     CHECK(d_points[static_cast<size_t>(i)] == doctest::Approx(d_matrix[i]).epsilon(1e-5));
@@ -158,4 +158,22 @@ TEST_CASE("dose scales linearly with strength and time; zero times give zero dos
   std::vector<double> bad(dwells.size(), -1.0);
   CHECK_THROWS_AS(compute_point_doses(k, pts, dwells, bad, 30000, 1), hdr::Error);
   CHECK_THROWS_AS(build_dose_rate_matrix(k, pts, dwells, 0.0, 1), hdr::Error);
+}
+
+TEST_CASE("dose-rate matrix storage: 64-byte aligned columns, zero-filled, deep copies") {
+  for (const Eigen::Index rows : {Eigen::Index{1}, Eigen::Index{15}, Eigen::Index{16}, Eigen::Index{2885}}) {
+    DoseRateMatrix m(rows, 5);
+    CHECK(m.leading_dimension() % 16 == 0);
+    CHECK(m.leading_dimension() >= rows);
+    CHECK(m.leading_dimension() < rows + 16);
+    for (Eigen::Index j = 0; j < m.cols(); ++j) CHECK(reinterpret_cast<uintptr_t>(m.col_data(j)) % 64 == 0);
+    CHECK(m.view().rows() == rows);
+    CHECK(m.view().cols() == 5);
+    CHECK(m.view().cwiseAbs().maxCoeff() == 0.0f);
+    m(rows - 1, 4) = 2.5f;
+    const DoseRateMatrix copy = m;
+    m(rows - 1, 4) = 1.0f;
+    CHECK(copy(rows - 1, 4) == 2.5f);
+    CHECK(copy.view().sum() == 2.5f);
+  }
 }
