@@ -60,11 +60,13 @@ Tg43Kernel::Tg43Kernel(const SourceModel& source)
   // T(r, θ) = Λ · g_L(r) · F(r, θ) / G_L(r0, θ0): no geometry inside, so no singularity near
   // the source, and exactly piecewise bilinear between the published nodes.
   const double G0 = geometry_function_line(source.active_length_cm, 1.0, std::numbers::pi / 2);
+  std::vector<double> F_row(static_cast<size_t>(n_theta));
   for (int ir = 0; ir < kRows; ++ir) {
     const double r = kernel_r_of_index(ir);
     const double radial = source.lambda_cGy_h_U * radial_dose_function(source, r) / G0;
+    anisotropy_row(source, r, static_cast<double>(detail::kThetaStep_deg), F_row);
     for (int it = 0; it < n_theta; ++it) {
-      const double q = radial * anisotropy_function(source, r, it * static_cast<double>(detail::kThetaStep_deg));
+      const double q = radial * F_row[static_cast<size_t>(it)];
       HDR_ASSERT(std::isfinite(q) && q > 0, "kernel table node must be finite and positive");
       table_.q[static_cast<size_t>(ir) * n_theta + it] = static_cast<float>(q);
     }

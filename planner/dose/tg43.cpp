@@ -51,18 +51,49 @@ double radial_dose_function(const SourceModel& s, double r_cm) {
   return g[i] + t * (g[i + 1] - g[i]);
 }
 
-double anisotropy_function(const SourceModel& s, double r_cm, double theta_deg) {
+namespace {
+
+// F's r bracket (clamped beyond the table, point 3) and the bilinear formula (point 4), shared
+// by the point and the row forms so that both give the same value bit for bit.
+struct RBracket {
+  size_t ir;
+  double fr;
+};
+
+RBracket r_bracket(const SourceModel& s, double r_cm) {
   const auto& rr = s.F_r_cm;
-  const auto& th = s.F_theta_deg;
-  const double rc = std::clamp(r_cm, rr.front(), rr.back());  // clamp beyond the last column
-  const double tc = std::clamp(theta_deg, 0.0, 180.0);
+  const double rc = std::clamp(r_cm, rr.front(), rr.back());
   const size_t ir = bracket(rr, rc);
-  const size_t it = bracket(th, tc);
-  const double fr = (rc - rr[ir]) / (rr[ir + 1] - rr[ir]);
+  return {ir, (rc - rr[ir]) / (rr[ir + 1] - rr[ir])};
+}
+
+double bilinear_F(const SourceModel& s, RBracket b, size_t it, double tc) {
+  const auto& th = s.F_theta_deg;
   const double ft = (tc - th[it]) / (th[it + 1] - th[it]);
-  const double f00 = s.F_at_node(it, ir), f01 = s.F_at_node(it, ir + 1);
-  const double f10 = s.F_at_node(it + 1, ir), f11 = s.F_at_node(it + 1, ir + 1);
+  const double fr = b.fr;
+  const double f00 = s.F_at_node(it, b.ir), f01 = s.F_at_node(it, b.ir + 1);
+  const double f10 = s.F_at_node(it + 1, b.ir), f11 = s.F_at_node(it + 1, b.ir + 1);
   return (1 - ft) * ((1 - fr) * f00 + fr * f01) + ft * ((1 - fr) * f10 + fr * f11);
+}
+
+}  // namespace
+
+double anisotropy_function(const SourceModel& s, double r_cm, double theta_deg) {
+  const double tc = std::clamp(theta_deg, 0.0, 180.0);
+  return bilinear_F(s, r_bracket(s, r_cm), bracket(s.F_theta_deg, tc), tc);
+}
+
+void anisotropy_row(const SourceModel& s, double r_cm, double theta_step_deg, std::span<double> out) {
+  HDR_ASSERT(theta_step_deg > 0, "θ step must be > 0");
+  const auto& th = s.F_theta_deg;
+  const RBracket b = r_bracket(s, r_cm);
+  size_t it = 0;
+  for (size_t k = 0; k < out.size(); ++k) {
+    const double tc = std::clamp(static_cast<double>(k) * theta_step_deg, 0.0, 180.0);
+    // The same bracket as bracket(th, tc), walked forward since θ only grows.
+    while (it + 2 < th.size() && th[it + 1] <= tc) ++it;
+    out[k] = bilinear_F(s, b, it, tc);
+  }
 }
 
 double anisotropy_factor(const SourceModel& s, double r_cm) {

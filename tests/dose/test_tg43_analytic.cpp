@@ -78,3 +78,18 @@ TEST_CASE("1D point-source option: phi_an agrees with the CLRP published 1D anis
   CHECK(dose_rate_per_U(s, 3.0, 0.0, Formalism::point_1d) ==
         doctest::Approx(dose_rate_per_U(s, 0.0, 3.0, Formalism::point_1d)).epsilon(1e-12));
 }
+
+TEST_CASE("anisotropy_row equals anisotropy_function value for value, every source") {
+  for (const auto& id : {"mHDR-v2", "Flexisource", "VS2000", "M-19", "GammaMedPlus-HDR", "BEBIG-GI192M11"}) {
+    const auto& s = hdr::dose::SourceLibrary::builtin().get(id);
+    for (const double r : {0.0, 0.1, 0.25, 0.5, 0.73, 1.0, 2.5, 7.0, 12.0, 30.0}) {
+      std::vector<double> row(361);
+      hdr::dose::anisotropy_row(s, r, 0.5, row);
+      int differing = 0;
+      for (size_t k = 0; k < row.size(); ++k)
+        differing += row[k] != hdr::dose::anisotropy_function(s, r, 0.5 * static_cast<double>(k));
+      INFO(id << " r = " << r);
+      CHECK(differing == 0);
+    }
+  }
+}
