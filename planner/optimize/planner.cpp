@@ -150,6 +150,8 @@ void PlannerOptions::validate() const {
   evaluation.validate();
   require(threads >= 0, "PlannerOptions::threads = " + std::to_string(threads) + ": must be >= 0");
   require(max_rounds >= 1 && max_rounds <= 20, "PlannerOptions::max_rounds = " + std::to_string(max_rounds) + ": must be in 1..20");
+  require(warm_max_iterations >= 1,
+          "PlannerOptions::warm_max_iterations = " + std::to_string(warm_max_iterations) + ": must be >= 1");
   require(time_step_s > 0 && time_step_s <= 1, "PlannerOptions::time_step_s = " + std::to_string(time_step_s) + ": must be in (0, 1]");
 }
 
@@ -262,8 +264,11 @@ PlanResult PlanningSession::run(double matrix_ms) {
     require(med > 0, "the active dwells give no dose to the target");
     time_scale_s_ = rx / static_cast<double>(med);
   }
-  if (last_times_ && last_times_->size() == n) t = *last_times_;
+  const bool warm = last_times_ && last_times_->size() == n;
+  if (warm) t = *last_times_;
   else t = Eigen::VectorXd::Constant(n, time_scale_s_);
+  LbfgsOptions lbfgs = options_.lbfgs;
+  if (warm) lbfgs.max_iterations = std::min(lbfgs.max_iterations, options_.warm_max_iterations);
 
   double c = 1.0;
   double optimize_ms = 0;
@@ -276,7 +281,7 @@ PlanResult PlanningSession::run(double matrix_ms) {
   for (int round = 0; round < options_.max_rounds; ++round) {
     const auto t0 = Clock::now();
     rep.last_solver = minimize_nonnegative([&](const Eigen::VectorXd& x, Eigen::VectorXd& g) { return obj.evaluate(x, g); },
-                                           t, options_.lbfgs);
+                                           t, lbfgs);
     rep.iterations += rep.last_solver.iterations;
     rep.time_solver_ms += ms_since(t0);
     rep.rounds = round + 1;
