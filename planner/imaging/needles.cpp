@@ -26,6 +26,11 @@ bool NeedleOptions::validate(std::string* error) const {
 
 namespace {
 
+// find_echoes: an echo this far behind a stronger one on its beam, weaker than this share of it,
+// is seen through the stronger one's tail (Echo::behind_stronger).
+constexpr double kThroughTail_mm = 4.0;
+constexpr double kBehindStrength = 0.8;
+
 // Local mean and standard deviation of the frame over a (2*hx+1) x (2*hy+1) box, read from
 // integral images of the frame padded as cv::boxFilter pads (reflect-101). Evaluated only at the
 // few candidate pixels: full-frame box filters were most of the live view's per-frame cost.
@@ -211,6 +216,22 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
       prev = std::min(prev, v);
     }
   }
+  // An echo lying on the beam just behind a stronger one — within a needle's reverberation
+  // tail, nearer than the template's next row — is seen through that needle's tail: unless it
+  // is nearly as strong, it is the tail's own ringing or a structure behind it (a Foley
+  // catheter's near wall, whose lumen the tail fills so that it passes the lumen test). A needle
+  // behind a needle on the same beam is one template row (5 mm) or more further out.
+  for (Echo& e : out) {
+    const double re = std::hypot(e.x_mm, e.y_mm);
+    for (const Echo& front : out) {
+      if (&front == &e || front.strength <= e.strength) continue;
+      const double rf = std::hypot(front.x_mm, front.y_mm);
+      const double along = (e.x_mm * front.x_mm + e.y_mm * front.y_mm) / rf - rf;
+      const double across = std::abs(-e.x_mm * front.y_mm + e.y_mm * front.x_mm) / rf;
+      if (along > 0.5 && along < kThroughTail_mm && across < 0.5 * front.width_mm + 0.5 && e.strength < kBehindStrength * front.strength && re > rf)
+        e.behind_stronger = true;
+    }
+  }
   return out;
 }
 
@@ -236,7 +257,7 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
     if (report) report->echoes_per_frame.push_back(static_cast<int>(echoes.size()));
     const size_t zi = static_cast<size_t>(std::lower_bound(zs.begin(), zs.end(), sweep.frames[k].z_mm - 1e-6) - zs.begin());
     for (const auto& e : echoes) {
-      if (e.width_mm > o.max_width_mm || e.behind_ratio < o.lumen_ratio) continue;
+      if (e.width_mm > o.max_width_mm || e.behind_ratio < o.lumen_ratio || e.behind_stronger) continue;
       const int i = static_cast<int>(std::lround(e.x_mm / o.grid_mm)), j = static_cast<int>(std::lround(e.y_mm / o.grid_mm));
       if (std::hypot(e.x_mm - i * o.grid_mm, e.y_mm - j * o.grid_mm) > o.grid_tolerance_mm) continue;
       by_hole[{i, j}].push_back({e.x_mm, e.y_mm, sweep.frames[k].z_mm, zi});

@@ -7,7 +7,9 @@
 // the beam is its reverberation tail and is not a needle, unless a second strong peak rises
 // again further out (a second needle on the same beam line). Echoes wider than a needle (the
 // Foley catheter's walls) are rejected, and so are echoes followed along the beam by a dark
-// lumen (a catheter's near wall: needles are followed by their tails or a partial shadow). Across the sweep, echoes are grouped at the 5 mm
+// lumen (a catheter's near wall: needles are followed by their tails or a partial shadow), and
+// so are weaker echoes less than 4 mm behind a stronger one on the same beam (seen through its
+// reverberation tail, which fills a Foley's lumen behind a needle). Across the sweep, echoes are grouped at the 5 mm
 // template grid positions, a straight line x(z), y(z) is fitted (outliers removed), and a
 // needle is reported only when it is seen on several consecutive frames from the entry side
 // (calcifications are isolated in z). The tip is the deepest frame of that run.
@@ -28,6 +30,9 @@ struct Echo {
   // either side, same depth). A needle is followed by its reverberation tail or a partial
   // shadow (ratio near or above 1); a catheter's near wall (the Foley) by its anechoic lumen.
   double behind_ratio = 1.0;
+  // Lies on the beam less than 4 mm behind a stronger echo and is weaker than 0.8 of it: seen
+  // through that echo's reverberation tail (a Foley's near wall behind a needle), not a needle.
+  bool behind_stronger = false;
 };
 
 struct NeedleOptions {

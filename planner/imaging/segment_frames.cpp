@@ -47,7 +47,7 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
       const std::vector<Echo> echoes = find_echoes(f.image);
       const NeedleOptions needle_defaults;
       for (const Echo& e : echoes)
-        if (e.width_mm <= needle_defaults.max_width_mm && e.behind_ratio >= needle_defaults.lumen_ratio) frame_needles.push_back({e.x_mm, e.y_mm});
+        if (e.width_mm <= needle_defaults.max_width_mm && e.behind_ratio >= needle_defaults.lumen_ratio && !e.behind_stronger) frame_needles.push_back({e.x_mm, e.y_mm});
       for (const Echo& e : echoes) {
         if (e.width_mm > 8.0) continue;
         const double rr = std::hypot(e.x_mm, e.y_mm);

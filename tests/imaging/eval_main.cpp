@@ -136,6 +136,18 @@ int main(int argc, char** argv) {
     const double nms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
     const auto na = hdr::imaging::compare_needles(needles, sim.truth_catheters, truth->slices.front().z_mm, truth->slices.back().z_mm);
     std::printf("   needles: truth %d found %d false %d err %.2f mm | %.0f ms\n", na.truth_count, na.found, na.false_needles, na.mean_error_mm, nms);
+    if (std::getenv("NEEDLE_DEBUG")) {  // every needle found and true, and the urethra's course
+      for (const auto& c : needles)
+        std::printf("     found %d: tip (%.1f, %.1f, %.1f) out (%.1f, %.1f, %.1f)\n", c.id, c.path_mm[0][0], c.path_mm[0][1], c.path_mm[0][2],
+                    c.path_mm.back()[0], c.path_mm.back()[1], c.path_mm.back()[2]);
+      for (const auto& c : sim.truth_catheters)
+        std::printf("     truth %d: tip (%.1f, %.1f, %.1f) out (%.1f, %.1f, %.1f)\n", c.id, c.path_mm[0][0], c.path_mm[0][1], c.path_mm[0][2],
+                    c.path_mm.back()[0], c.path_mm.back()[1], c.path_mm.back()[2]);
+      for (double z : {sim.anatomy.z_apex_mm + 2, 0.5 * (sim.anatomy.z_apex_mm + sim.anatomy.z_base_mm), sim.anatomy.z_base_mm - 2}) {
+        const auto u = sim.anatomy.urethra_centre(z);
+        std::printf("     urethra at z %.1f: (%.1f, %.1f) r %.1f foley %d; rectal wall %.1f mm\n", z, u[0], u[1], sim.anatomy.urethra_radius_mm, sim.anatomy.foley ? 1 : 0, sim.anatomy.rectal_wall_mm);
+      }
+    }
     n_truth += na.truth_count;
     n_found += na.found;
     max_false = std::max(max_false, na.false_needles);
