@@ -45,6 +45,32 @@ void dump(const hdr::imaging::Frame& f, const hdr::formats::Structure* a, const 
   std::ofstream o(path, std::ios::binary);
   o << hdr::imaging::encode_png(im);
 }
+// RESAMPLE_X / RESAMPLE_Y / CROP_MM of the environment applied to one frame (see main).
+hdr::imaging::GrayImage transform_image(const hdr::imaging::GrayImage& in) {
+  const double sx = std::getenv("RESAMPLE_X") ? std::atof(std::getenv("RESAMPLE_X")) : in.spacing_mm[0];
+  const double sy = std::getenv("RESAMPLE_Y") ? std::atof(std::getenv("RESAMPLE_Y")) : in.spacing_mm[1];
+  double x_lo = in.x_mm(0), x_hi = in.x_mm(in.width - 1);
+  if (const char* v = std::getenv("CROP_MM")) {
+    x_lo = std::max(x_lo, -std::atof(v));
+    x_hi = std::min(x_hi, std::atof(v));
+  }
+  const double y_lo = in.y_mm(in.height - 1), y_hi = in.y_mm(0);
+  hdr::imaging::GrayImage out;
+  out.width = static_cast<int>(std::floor((x_hi - x_lo) / sx)) + 1;
+  out.height = static_cast<int>(std::floor((y_hi - y_lo) / sy)) + 1;
+  out.spacing_mm = {sx, sy};
+  out.origin_mm = {x_lo, y_lo};
+  out.pixels.assign(static_cast<size_t>(out.width) * static_cast<size_t>(out.height), 0);
+  for (int j = 0; j < out.height; ++j)
+    for (int i = 0; i < out.width; ++i) {
+      const double c = in.col_of_x(out.x_mm(i)), r = in.row_of_y(out.y_mm(j));
+      const int c0 = std::clamp(static_cast<int>(std::floor(c)), 0, in.width - 2), r0 = std::clamp(static_cast<int>(std::floor(r)), 0, in.height - 2);
+      const double fc = std::clamp(c - c0, 0.0, 1.0), fr = std::clamp(r - r0, 0.0, 1.0);
+      const double v = (in.at(c0, r0) * (1 - fc) + in.at(c0 + 1, r0) * fc) * (1 - fr) + (in.at(c0, r0 + 1) * (1 - fc) + in.at(c0 + 1, r0 + 1) * fc) * fr;
+      out.pixels[static_cast<size_t>(j) * static_cast<size_t>(out.width) + static_cast<size_t>(i)] = static_cast<std::uint8_t>(std::lround(v));
+    }
+  return out;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,7 +106,16 @@ int main(int argc, char** argv) {
       if (const char* v = std::getenv("SHADOW")) q.shadow_transmission = std::atof(v);
       o.quality = q;
     }
-    const auto sim = hdr::imaging::simulate_sweep(static_cast<std::uint64_t>(s), o);
+    // Acquisition beyond the drawn range (robustness runs): FRAME_MM frame spacing, PIXEL_MM pixel
+    // size at rendering, EXTRA_FRAMES more frames beyond the base; then RESAMPLE_X / RESAMPLE_Y
+    // (new pixel size in mm, bilinear) and CROP_MM (keep x within +-CROP_MM of the probe axis).
+    if (const char* v = std::getenv("FRAME_MM")) o.frame_spacing_mm = std::atof(v);
+    if (const char* v = std::getenv("PIXEL_MM")) o.pixel_spacing_mm = std::atof(v);
+    if (const char* v = std::getenv("EXTRA_FRAMES"))
+      o.frame_count = static_cast<int>(hdr::imaging::simulate_sweep(static_cast<std::uint64_t>(s), o).sweep.frames.size()) + std::atoi(v);
+    auto sim = hdr::imaging::simulate_sweep(static_cast<std::uint64_t>(s), o);
+    if (std::getenv("RESAMPLE_X") || std::getenv("RESAMPLE_Y") || std::getenv("CROP_MM"))
+      for (auto& f : sim.sweep.frames) f.image = transform_image(f.image);
     const auto t0 = std::chrono::steady_clock::now();
     const auto seg = hdr::imaging::segment_sweep(sim.sweep);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
