@@ -8,7 +8,7 @@
 //            outside; cells (inside or ring) whose dose reaches refine_fraction × the
 //            structure's reference dose (urethra D0.1cc, other organs D2cc, both estimated at
 //            the current level) are split 2×2×2, their children's membership and dose
-//            evaluated again, down to 0.5 mm. The last level splits only cells ≥ 0.97 × the
+//            evaluated again, down to 0.5 mm (urethra 0.25 mm). The last level splits only cells ≥ 0.97 × the
 //            reference (D1cc for the other organs) that straddle the wall: a cell whose eight
 //            children all lie inside keeps its midpoint dose, children outside are dropped.
 //            The hot region, where the D0.1cc–D2cc and Dmax values live, is so resolved with
@@ -29,7 +29,11 @@ namespace hdr::optimize {
 struct EvaluationOptions {
   double target_spacing_mm = 1.0;
   double urethra_spacing_mm = 1.0;
-  double urethra_min_spacing_mm = 0.5;
+  // The urethra's hot wall lies a few mm from needles (dose gradients of 10-30 % of the
+  // prescription per mm): at 0.5 mm its Dmax sat 2-9 % of the prescription below a 0.2 mm
+  // uniform recomputation on 5 of 20 sweep plans; at 0.25 mm within 0.6 % but one (2.4 %),
+  // and D10 / D0.1cc within 0.1 %, for ~5x the urethra's samples (4 000 -> 20 000).
+  double urethra_min_spacing_mm = 0.25;
   double organ_spacing_mm = 4.0;
   double organ_min_spacing_mm = 0.5;
   double refine_fraction = 0.75;
