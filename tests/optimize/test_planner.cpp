@@ -172,6 +172,7 @@ TEST_CASE("a moved needle: column update equals a rebuild, and the warm re-plan 
   const PlanResult cold = fresh.plan();
   INFO("cold " << cold.report.iterations << " iterations, warm " << warm.report.iterations << ": " << warm.report.message);
   CHECK(warm.report.iterations < cold.report.iterations);
+  CHECK(warm.report.iterations <= PlannerOptions{}.warm_max_iterations * warm.report.rounds);
   // The warm plan keeps coverage (constraint satisfaction is the planner's quality, measured
   // by the plan_sweep acceptance test, not by this warm-start test).
   CHECK(warm.plan.metrics.at("prostate").at("V100_pct") >= 95.0);
@@ -263,4 +264,47 @@ TEST_CASE("the protocol's organ limits become dose-volume rules on the organ's p
   for (const DvRule& r : pts.dv_rules)
     if (std::fabs(r.level_Gy - static_cast<float>(rx * 1.15 * 0.96)) < 1e-4f) urethra_d10 = r.exempt_fraction > 0;
   CHECK(urethra_d10);
+}
+
+TEST_CASE("plan evaluation is the same on any number of threads") {
+  const formats::Case c = make_case(9, 35.0, 16);
+  const PlanResult r = plan_case(c, builtin_protocol("boost"));
+  const auto structures = anatomy::build_structures(c.structures);
+  const auto roles = identify_roles(structures);
+  const dose::Tg43Kernel k(dose::SourceLibrary::builtin().get(c.source.model));
+  std::vector<dose::DwellGeometry> g;
+  std::vector<double> t;
+  for (const auto& d : r.plan.dwells) {
+    g.push_back({Eigen::Vector3d(d.position_mm[0], d.position_mm[1], d.position_mm[2]),
+                 Eigen::Vector3d(d.direction[0], d.direction[1], d.direction[2])});
+    t.push_back(d.time_s);
+  }
+  const double sk = c.source.air_kerma_strength_U, rx = c.prescription.dose_Gy;
+  EvaluationOptions one;
+  one.threads = 1;
+  const PlanEvaluation e1 = evaluate_plan(roles, k, g, t, sk, rx, one);
+  for (int threads : {2, 3, 8}) {
+    EvaluationOptions o;
+    o.threads = threads;
+    const PlanEvaluation e = evaluate_plan(roles, k, g, t, sk, rx, o);
+    INFO(threads << " threads");
+    REQUIRE(e.structures.size() == e1.structures.size());
+    CHECK(e.dose_evaluations == e1.dose_evaluations);
+    for (size_t i = 0; i < e.structures.size(); ++i) {
+      CHECK(e.structures[i].role == e1.structures[i].role);
+      CHECK(e.structures[i].sample_count == e1.structures[i].sample_count);
+      CHECK(e.structures[i].dvh.d_max_Gy() == e1.structures[i].dvh.d_max_Gy());
+      CHECK(e.structures[i].dvh.d_pct(90) == e1.structures[i].dvh.d_pct(90));
+      CHECK(e.structures[i].dvh.d_cc(0.1) == e1.structures[i].dvh.d_cc(0.1));
+    }
+    CHECK(plan_metrics(e, rx) == plan_metrics(e1, rx));
+  }
+  // The plan's own metrics come from the same evaluation.
+  CHECK(plan_metrics(e1, rx) == r.plan.metrics);
+}
+
+TEST_CASE("planner options are validated by field") {
+  PlannerOptions o;
+  o.warm_max_iterations = 0;
+  CHECK_THROWS_WITH_AS(o.validate(), doctest::Contains("warm_max_iterations = 0"), hdr::Error);
 }
