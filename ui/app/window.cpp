@@ -34,6 +34,13 @@ double thread_cpu_ms() {
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
+// CPU time of the whole process (every thread: UI, workers, Mesa's rasteriser threads).
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
 void draw_current_view(const AppState& s, ViewContext& ctx, Intents& out) {
   switch (s.view) {
     case View::patient: draw_patient(s, ctx, out); break;
@@ -170,11 +177,17 @@ int run_window(const WindowOptions& options) {
 
       FrameStats stats;      // wall time of each frame's work
       FrameStats cpu_stats;  // the UI thread's CPU time in it
+      // Where the wall time goes: the frame's CPU side (events, state, ImGui), the draw
+      // submission (clear, vertex upload, draw calls: llvmpipe bins triangles here), the wait
+      // for the rasteriser (glFinish), and the swap after the measured time.
+      FrameStats build_stats, submit_stats, raster_stats, swap_stats;
       int counted = 0;
+      double process_cpu_at_first_ms = 0.0, process_cpu_at_last_ms = 0.0;  // all threads, llvmpipe's too
       bool running = true;
       while (running) {
         const auto frame_start = Clock::now();
         const double cpu_start = thread_cpu_ms();
+        const double process_cpu_ms_before = process_cpu_ms();
         SDL_Event e;
         while (SDL_PollEvent(&e)) {
           ImGui_ImplSDL2_ProcessEvent(&e);
@@ -195,22 +208,30 @@ int run_window(const WindowOptions& options) {
         ImGui::NewFrame();
         Intents intents = draw_console(console.state(), ctx);
         ImGui::Render();
+        const auto t_built = Clock::now();
         const ImGuiIO& io = ImGui::GetIO();
         glViewport(0, 0, static_cast<int>(io.DisplaySize.x), static_cast<int>(io.DisplaySize.y));
         const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];  // the windows draw no background
         glClearColor(bg.x, bg.y, bg.z, 1.0F);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        const auto t_submitted = Clock::now();
         glFinish();  // the frame's work is done here (excludes the wait for vsync)
-        const double work_ms = std::chrono::duration<double, std::milli>(Clock::now() - frame_start).count();
+        const auto t_done = Clock::now();
+        const double work_ms = std::chrono::duration<double, std::milli>(t_done - frame_start).count();
         const double cpu_ms = thread_cpu_ms() - cpu_start;
         // Frames count (for --exit-after-frames and --stats) once the startup script is done:
         // then the live image and the plan are on screen.
         const bool counting = script_done || (script && script->status() == ScriptRunner::Status::failed);
         if (counting) {
+          if (counted == 0) process_cpu_at_first_ms = process_cpu_ms_before;
           ++counted;
+          process_cpu_at_last_ms = process_cpu_ms();
           stats.add(work_ms);
           cpu_stats.add(cpu_ms);
+          build_stats.add(std::chrono::duration<double, std::milli>(t_built - frame_start).count());
+          submit_stats.add(std::chrono::duration<double, std::milli>(t_submitted - t_built).count());
+          raster_stats.add(std::chrono::duration<double, std::milli>(t_done - t_submitted).count());
         }
         const bool last = options.exit_after_frames && counted >= *options.exit_after_frames;
         if (last && options.screenshot_png) {
@@ -219,7 +240,9 @@ int run_window(const WindowOptions& options) {
           save_screenshot_png(*options.screenshot_png, w, h);
           std::fprintf(stderr, "hdrconsole: screenshot %s (%dx%d)\n", options.screenshot_png->c_str(), w, h);
         }
+        const auto t_swap = Clock::now();
         SDL_GL_SwapWindow(window);
+        if (counting) swap_stats.add(std::chrono::duration<double, std::milli>(Clock::now() - t_swap).count());
         // Widgets report, the console acts after the frame.
         for (const auto& i : intents) console.apply(i);
         if (last) running = false;
@@ -231,8 +254,14 @@ int run_window(const WindowOptions& options) {
       if (options.stats && stats.count() > 0) {
         std::printf("frames: %zu  frame time mean %.2f ms  p99 %.2f ms  max %.2f ms\n", stats.count(), stats.mean_ms(),
                     stats.percentile_ms(99.0), stats.max_ms());
+        std::printf("  frame time = UI build %.2f + draw submission %.2f + rasteriser (glFinish) %.2f ms (means; rasteriser"
+                    " p99 %.2f ms); then the swap, not in the frame time: mean %.2f ms  p99 %.2f ms\n",
+                    build_stats.mean_ms(), submit_stats.mean_ms(), raster_stats.mean_ms(), raster_stats.percentile_ms(99.0),
+                    swap_stats.mean_ms(), swap_stats.percentile_ms(99.0));
         std::printf("UI thread CPU per frame: mean %.2f ms  p99 %.2f ms (with LP_NUM_THREADS=0 Mesa rasterises here too)\n",
                     cpu_stats.mean_ms(), cpu_stats.percentile_ms(99.0));
+        std::printf("process CPU per frame (every thread: UI, workers, Mesa's rasteriser threads, the swap): %.2f ms\n",
+                    (process_cpu_at_last_ms - process_cpu_at_first_ms) / static_cast<double>(stats.count()));
         std::printf("last frame drew %d vertices, %d triangles\n", ImGui::GetIO().MetricsRenderVertices,
                     ImGui::GetIO().MetricsRenderIndices / 3);
       }
