@@ -95,11 +95,13 @@ Mapping draw_image(ImDrawList* dl, ImVec2 size, const std::shared_ptr<const Gray
     v0 = img->origin_mm[1] - 0.5 * img->spacing_mm[1];
     v1 = v0 + img->height * img->spacing_mm[1];
   }
-  const Mapping m = fit(ImGui::GetCursorScreenPos(), size, u0, u1, v0, v1);
-  if (const unsigned tex = texture.show(image); tex != 0) {
-    // The image is opaque and fills the rectangle: no black underlay (fill costs on llvmpipe).
-    ImageTexture::draw_opaque(dl, tex, m.p0, m.p1);
-  } else {
+  Mapping m = fit(ImGui::GetCursorScreenPos(), size, u0, u1, v0, v1);
+  // Whole pixels: the image is resampled to exactly the pixels it covers (trus_texture.hpp),
+  // and the overlays use the same rectangle.
+  m.p0 = ImVec2(std::round(m.p0.x), std::round(m.p0.y));
+  m.p1 = ImVec2(std::round(m.p1.x), std::round(m.p1.y));
+  // The image is opaque and fills the rectangle: no black underlay (fill costs on llvmpipe).
+  if (!texture.draw(dl, image, m.p0, m.p1)) {
     dl->AddRectFilled(m.p0, m.p1, IM_COL32(0, 0, 0, 255));
     dl->AddText(ImVec2(m.p0.x + 20, m.p0.y + 20), IM_COL32(255, 200, 0, 255), missing);
   }
