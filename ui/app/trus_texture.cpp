@@ -11,15 +11,16 @@
 namespace hdr::ui {
 
 namespace {
-// Copies the image's framebuffer to the screen at 1:1, inside the command's clip rectangle.
+// Copies the image's framebuffer to the screen at 1:1, inside the panel's clip rectangle.
 void blit_to_screen(const ImDrawList*, const ImDrawCmd* cmd) {
   const auto* b = static_cast<const ImageTexture::Blit*>(cmd->UserCallbackData);
   const ImDrawData* dd = ImGui::GetDrawData();
   const ImVec2 off = dd->DisplayPos, sc = dd->FramebufferScale;
   const int fb_h = static_cast<int>(dd->DisplaySize.y * sc.y);
-  // Clip rectangle in framebuffer pixels (truncated, as ImGui's OpenGL backend does).
-  const int cx0 = static_cast<int>((cmd->ClipRect.x - off.x) * sc.x), cy0 = static_cast<int>((cmd->ClipRect.y - off.y) * sc.y);
-  const int cx1 = static_cast<int>((cmd->ClipRect.z - off.x) * sc.x), cy1 = static_cast<int>((cmd->ClipRect.w - off.y) * sc.y);
+  // The panel's clip rectangle in framebuffer pixels (truncated, as ImGui's OpenGL backend does).
+  const ImVec4& c = b->clip;
+  const int cx0 = static_cast<int>((c.x - off.x) * sc.x), cy0 = static_cast<int>((c.y - off.y) * sc.y);
+  const int cx1 = static_cast<int>((c.z - off.x) * sc.x), cy1 = static_cast<int>((c.w - off.y) * sc.y);
   const int x0 = std::max(b->x, cx0), y0 = std::max(b->y, cy0);
   const int x1 = std::min(b->x + b->width, cx1), y1 = std::min(b->y + b->height, cy1);
   if (x1 <= x0 || y1 <= y0) return;
@@ -81,9 +82,13 @@ bool ImageTexture::draw(ImDrawList* dl, const std::shared_ptr<const GrayImage>& 
     return true;
   }
   const ImVec2 off = ImGui::GetMainViewport()->Pos;
+  const ImVec2 clip0 = dl->GetClipRectMin(), clip1 = dl->GetClipRectMax();
   blit_ = {framebuffer_, width, height, static_cast<int>(std::lround((p0.x - off.x) * scale.x)),
-           static_cast<int>(std::lround((p0.y - off.y) * scale.y))};
-  dl->AddCallback(&blit_to_screen, &blit_);
+           static_cast<int>(std::lround((p0.y - off.y) * scale.y)), ImVec4(clip0.x, clip0.y, clip1.x, clip1.y)};
+  // On the background list: the images are copied first, together, before any window is
+  // drawn (windows draw no background, so nothing of theirs lies under an image). A copy has
+  // to wait for what is queued before it; here that is only the clear, once per frame.
+  ImGui::GetBackgroundDrawList()->AddCallback(&blit_to_screen, &blit_);
   return true;
 }
 

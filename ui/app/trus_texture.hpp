@@ -23,8 +23,8 @@ class ImageTexture {
   ImageTexture(const ImageTexture&) = delete;
   ImageTexture& operator=(const ImageTexture&) = delete;
 
-  // Queues `image` to be drawn into the screen rectangle [p0, p1) (whole pixels; the draw
-  // list's clip rectangle applies), stretched to fill it. False (nothing drawn) without an
+  // Queues `image` to be drawn into the screen rectangle [p0, p1) (whole pixels; dl's current
+  // clip rectangle applies), stretched to fill it, under everything the windows draw. False (nothing drawn) without an
   // image or when the rectangle is empty.
   bool draw(ImDrawList* dl, const std::shared_ptr<const GrayImage>& image, ImVec2 p0, ImVec2 p1);
   const GrayImage* image() const { return shown_.get(); }
@@ -33,6 +33,7 @@ class ImageTexture {
     unsigned int framebuffer = 0;
     int width = 0, height = 0;  // texture size (framebuffer pixels)
     int x = 0, y = 0;           // top-left corner on screen (framebuffer pixels)
+    ImVec4 clip{};              // the panel's clip rectangle (screen coordinates)
   };
 
  private:
