@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <vector>
 
 #include "ui/state/isodose.hpp"
 
@@ -137,4 +139,33 @@ TEST_CASE("a line cut by the grid's edge stays open; two circles stay two lines"
       CHECK(l.points_mm.front()[0] == doctest::Approx(30.0));
       CHECK(l.points_mm.back()[0] == doctest::Approx(30.0));
     }
+}
+
+TEST_CASE("an open polyline (the DVH's curves) keeps its ends and stays within tolerance") {
+  // A DVH-like curve in pixels: flat at the top, a smooth fall, flat at the bottom.
+  std::vector<std::array<double, 2>> curve;
+  for (int i = 0; i <= 400; ++i) {
+    const double x = i * 2.0;
+    curve.push_back({x, 300.0 / (1.0 + std::exp((x - 400.0) / 30.0))});
+  }
+  const auto simple = simplify_polyline(curve, 0.25);
+  REQUIRE(simple.size() >= 2);
+  CHECK(simple.front() == curve.front());
+  CHECK(simple.back() == curve.back());
+  CHECK(simple.size() < curve.size() / 3);
+  // Every original point lies within the tolerance of the simplified line.
+  for (const auto& p : curve) {
+    double best = 1e9;
+    for (size_t k = 0; k + 1 < simple.size(); ++k) {
+      const auto& a = simple[k];
+      const auto& b = simple[k + 1];
+      const double dx = b[0] - a[0], dy = b[1] - a[1];
+      const double t = std::clamp(((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy), 0.0, 1.0);
+      best = std::min(best, std::hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy)));
+    }
+    CHECK(best <= 0.25 + 1e-9);
+  }
+  // A straight line is its two ends; two points stay as they are.
+  CHECK(simplify_polyline({{0, 0}, {1, 1}, {2, 2}, {3, 3}}, 0.01).size() == 2);
+  CHECK(simplify_polyline({{0, 0}, {5, 1}}, 0.01).size() == 2);
 }

@@ -111,6 +111,17 @@ void simplify(const std::vector<Point>& points, size_t first, size_t last, doubl
 }
 }  // namespace
 
+std::vector<std::array<double, 2>> simplify_polyline(const std::vector<std::array<double, 2>>& points, double tolerance) {
+  if (points.size() <= 2) return points;
+  std::vector<char> keep(points.size(), 0);
+  keep.front() = keep.back() = 1;
+  simplify(points, 0, points.size() - 1, tolerance, keep);
+  std::vector<std::array<double, 2>> out;
+  for (size_t k = 0; k < points.size(); ++k)
+    if (keep[k]) out.push_back(points[k]);
+  return out;
+}
+
 std::vector<Polyline2> join_segments(const std::vector<Segment2>& segments, double tolerance_mm) {
   // Each crossing is shared by at most two cells, so every point has at most two segments.
   std::map<std::pair<long long, long long>, std::vector<size_t>> at_point;

@@ -32,4 +32,9 @@ struct Polyline2 {
 // that a 0.1 mm tolerance (about a pixel on the console) thins out by half or more.
 std::vector<Polyline2> join_segments(const std::vector<Segment2>& segments, double tolerance_mm);
 
+// An open polyline simplified the same way (Douglas-Peucker; ends kept): every dropped point
+// lies within `tolerance` of the line drawn. The DVH uses it in screen pixels: its curves are
+// sampled finely and run flat at 100 % and 0 % for most of the plot.
+std::vector<std::array<double, 2>> simplify_polyline(const std::vector<std::array<double, 2>>& points, double tolerance);
+
 }  // namespace hdr::ui

@@ -2,8 +2,10 @@
 // with its overlays (contours, template grid, needles, isodoses), the sagittal reconstruction,
 // the DVH (drawn with ImDrawList: ImPlot is not packaged) and the metrics table.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "ui/app/views/views.hpp"
 #include "ui/app/widgets.hpp"
@@ -17,7 +19,8 @@ constexpr double kTemplatePitch_mm = 5.0;
 constexpr float kHandleRadius_px = 14.0F;
 constexpr int kNeedleSegments = 10;  // grab radius of a contour point / needle (touch)
 constexpr double kIsodosePct[4] = {50.0, 100.0, 150.0, 200.0};
-constexpr double kIsodoseTolerance_mm = 0.1;  // line simplification: ~1 px at 1080p, a tenth of the dose grid
+constexpr double kIsodoseTolerance_mm = 0.1;
+constexpr double kDvhTolerance_px = 0.25;  // line simplification: ~1 px at 1080p, a tenth of the dose grid
 const ImU32 kIsodoseColour[4] = {IM_COL32(80, 160, 255, 255), IM_COL32(255, 235, 60, 255), IM_COL32(255, 140, 0, 255),
                                  IM_COL32(255, 60, 200, 255)};
 
@@ -342,10 +345,19 @@ void draw_dvh(const AppState& s, ImVec2 size) {
   const ImVec2 rx = to_screen(s.prescription.dose_Gy, 0);
   dl->AddLine(ImVec2(rx.x, a0.y), ImVec2(rx.x, a1.y), IM_COL32(255, 235, 60, 200), 1.5F);
   float legend_y = a0.y + 4;
+  std::vector<std::array<double, 2>> curve;
+  std::vector<ImVec2> pts;
   for (const auto& c : s.plan->dvh) {
-    std::vector<ImVec2> pts;
-    pts.reserve(c.dose_Gy.size());
-    for (size_t i = 0; i < c.dose_Gy.size(); ++i) pts.push_back(to_screen(c.dose_Gy[i], c.volume_pct[i]));
+    curve.clear();
+    for (size_t i = 0; i < c.dose_Gy.size(); ++i) {
+      const ImVec2 p = to_screen(c.dose_Gy[i], c.volume_pct[i]);
+      curve.push_back({static_cast<double>(p.x), static_cast<double>(p.y)});
+    }
+    // Within a quarter pixel of the full curve: a third of the points or fewer (~1350 ->
+    // under 300 triangles for three structures), and the rasteriser pays per triangle.
+    pts.clear();
+    for (const auto& p : simplify_polyline(curve, kDvhTolerance_px))
+      pts.push_back(ImVec2(static_cast<float>(p[0]), static_cast<float>(p[1])));
     const ImU32 col = structure_colour(c.structure);
     dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), col, ImDrawFlags_None, 3.0F);  // integer width: textured AA
     dl->AddLine(ImVec2(a1.x - 110, legend_y + 7), ImVec2(a1.x - 90, legend_y + 7), col, 3.0F);
