@@ -11,6 +11,7 @@
 #include "planner/imaging/segment_contour.hpp"
 #include "planner/imaging/segment_frames.hpp"
 #include "planner/imaging/segment_start.hpp"
+#include "planner/imaging/segment_urethra.hpp"
 #include "planner/imaging/working_grid.hpp"
 
 namespace hdr::imaging {
@@ -22,7 +23,7 @@ constexpr double kPi = std::numbers::pi;
 
 // Probe radius and rectal-wall outer radius from the mean image along upward rays.
 double rectum_radius(const Prepared& p) {
-  WorkingGrid g = p.grids[p.grids.size() / 2];
+  WorkingGrid g = p.grids[(p.mid_a + p.mid_b) / 2];
   std::vector<double> outer;
   for (int a = -60; a <= 60; a += 10) {
     const double th = a * kPi / 180.0, ux = std::sin(th), uy = std::cos(th);
@@ -91,85 +92,6 @@ std::vector<bool> run_containing(const std::vector<bool>& flag, size_t ref) {
   while (b + 1 < flag.size() && flag[b + 1]) ++b;
   for (size_t k = a; k <= b; ++k) out[k] = true;
   return out;
-}
-
-// Urethra response at (x, y) on the lightly smoothed frame: a lumen (hypoechoic urethra, or the
-// anechoic lumen of a Foley catheter) darker than the ring 3-4.5 mm around it (gland, or the
-// catheter's bright wall), in grey levels; -inf where it cannot be (outside the frame, on or in
-// the beam shadow behind a needle echo).
-// A urethra's centre lies no nearer than kNeedleVeto_mm to a needle echo or to the beam line up
-// to kNeedleTail_mm behind it, where its reverberation tail dims into a lumen-like gap (a needle
-// is 1.3 mm across and its tail about as wide; a 3 mm veto also shut out a Foley's centre, 3 mm
-// from the echoes of its own wall, and a 10 mm one a Foley lying 8 mm behind a needle).
-constexpr double kNeedleVeto_mm = 2.0;
-constexpr double kNeedleTail_mm = 6.0;
-
-double urethra_response(const WorkingGrid& g, const cv::Mat& light, const std::vector<std::array<double, 2>>& needles, double x, double y) {
-  constexpr double ninf = -std::numeric_limits<double>::infinity();
-  for (const auto& e : needles) {
-    // on the needle, or behind it along the beam (its shadow and tail)
-    const double rr = std::max(1e-6, std::hypot(e[0], e[1]));
-    const double ux = e[0] / rr, uy = e[1] / rr;
-    const double dx = x - e[0], dy = y - e[1];
-    const double along = std::clamp(dx * ux + dy * uy, 0.0, kNeedleTail_mm);
-    if (std::hypot(dx - along * ux, dy - along * uy) < kNeedleVeto_mm) return ninf;
-  }
-  auto at = [&](double px, double py, double* v) {
-    const double c = g.col(px), r = g.row(py);
-    if (c < 0 || r < 0 || c > light.cols - 1 || r > light.rows - 1) return false;
-    *v = static_cast<double>(WorkingGrid::sample_mat(light, c, r));
-    return true;
-  };
-  double v = 0, in = 0, ring = 0;
-  int ni = 0, nr = 0;
-  if (at(x, y, &v)) {
-    in += v;
-    ++ni;
-  }
-  // The ring per direction: the brighter of 3.25 and 4.25 mm out (a Foley's wall, or gland).
-  // A lumen is darker than its surroundings all round: the ring's lower quartile over the
-  // directions counts, not its mean (a dark gap between needle echoes has bright surroundings
-  // only where the needles are).
-  constexpr int K = 12;
-  double ring_dir[K];
-  for (int k = 0; k < K; ++k) {
-    const double th = 2 * kPi * k / K, cs = std::cos(th), sn = std::sin(th);
-    if (at(x + 1.25 * cs, y + 1.25 * sn, &v)) {
-      in += v;
-      ++ni;
-    }
-    double brighter = ninf;
-    for (double rad : {3.25, 4.25})
-      if (at(x + rad * cs, y + rad * sn, &v)) brighter = std::max(brighter, v);
-    if (brighter > ninf) ring_dir[nr++] = brighter;
-  }
-  if (ni < K / 2 || nr < K) return ninf;
-  std::nth_element(ring_dir, ring_dir + K / 4 - 1, ring_dir + K);
-  ring = ring_dir[K / 4 - 1];
-  return ring - in / ni;
-}
-
-// How far from the gland's centre the urethra is looked for, as a share of the gland's mean
-// radius: it runs near the centre, often anterior of it (0.6 found more false lumens than
-// it gained true ones).
-constexpr double kUrethraReach = 0.45;
-
-// The urethra's centre on one frame: the best lumen response within `reach` of (cx, cy), with a
-// mild pull towards (cx, cy) (the urethra runs near the gland's centre).
-std::array<double, 2> find_urethra(const WorkingGrid& g, const cv::Mat& light, const std::vector<std::array<double, 2>>& needles, double cx,
-                                   double cy, double reach, double scale) {
-  double best = -std::numeric_limits<double>::infinity();
-  std::array<double, 2> at{cx, cy};
-  for (double dy = -reach; dy <= reach; dy += 0.5)
-    for (double dx = -reach; dx <= reach; dx += 0.5) {
-      if (dx * dx + dy * dy > reach * reach) continue;
-      const double resp = urethra_response(g, light, needles, cx + dx, cy + dy) - 0.5 * scale * (dx * dx + dy * dy) / (reach * reach);
-      if (resp > best) {
-        best = resp;
-        at = {cx + dx, cy + dy};
-      }
-    }
-  return at;
 }
 
 // Least-squares line (x, y) = a + b·z through points[k] at z[k] for the given frames (the
@@ -259,7 +181,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   // Reference frame: a typical one of the sweep's middle half (a sweep starts and ends near
   // the gland's ends, so its middle shows the gland; the base's bladder must not be the
   // reference even though its boundary is often the strongest).
-  const size_t mid_a = n / 4, mid_b = std::max(mid_a + 1, n - n / 4);
+  const size_t mid_a = p.mid_a, mid_b = p.mid_b;
   auto typical_frame = [&](const std::vector<double>& c) {
     std::vector<std::pair<double, size_t>> v;
     for (size_t k = mid_a; k < mid_b; ++k) v.push_back({c[k], k});
@@ -326,11 +248,20 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   }
   // The gland's interior looks alike from frame to frame; the bladder's (anechoic) does not.
   const double step = std::max(1e-6, ref_contrast * p.scale);
+  // Beyond the base, a contour about the tissue under the bladder has a strong boundary where
+  // the bladder is (fluid is an edge of either polarity): against tissue alone it must show the
+  // gland's own contrast too.
+  std::vector<double> tissue_contrast(n);
+  for (size_t k = 0; k < n; ++k) {
+    const auto c = centre_at(k);
+    tissue_contrast[k] = boundary_contrast(p, p.grids[k], c[0], c[1], r2[k], c0.sign, fluid_below, true);
+  }
   for (size_t k = 0; k < n; ++k) {
     double mr = 0;
     for (double v : r2[k]) mr += v;
     mr /= N;
-    flag[k] = contrast2[k] >= o.presence_ratio * ref_contrast && mr > r_lo + 1.0 && std::abs(inner[k] - inner[ref]) < std::max(0.8 * step, 2.5 * p.scale);
+    flag[k] = contrast2[k] >= o.presence_ratio * ref_contrast && tissue_contrast[k] >= o.presence_ratio * tissue_contrast[ref] && mr > r_lo + 1.0 &&
+              std::abs(inner[k] - inner[ref]) < std::max(0.8 * step, 2.5 * p.scale);
   }
   // A single doubtful frame between two present ones is present (the gland is continuous).
   for (size_t k = 1; k + 1 < n; ++k)

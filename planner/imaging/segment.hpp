@@ -18,7 +18,13 @@
 //     the boundary contrast its refined contours find, times the share of tracked needle
 //     echoes they hold (catheters are implanted in the gland), the proposing evidence and the
 //     placement prior (both softened): a start between rows of needles or around part of the
-//     gland finds a weaker or needle-cut boundary;
+//     gland finds a weaker or needle-cut boundary. The urethra is an anatomical prior: each
+//     refined shape finds the lumen inside it, the lumen most shapes agree on (weighted by
+//     score and lumen contrast; gaps between needle echoes do not vote) is taken as the
+//     urethra, and a shape centred well beside it or well anterior of it scores less (a dark
+//     band above the gland — the fat's texture, the needles' shadows — taken in). "Middle"
+//     frames are the middle half of the longest run of frames without a large anechoic region
+//     (a sweep may run on well into the bladder);
 //  3. every frame is contoured by dynamic programming over polar rays about the gland's
 //     centre line (closed contour; from ray to ray the radius may change by up to 1 mm more
 //     than the prior shape's own change, so that a wide, flat gland's lateral ends are followed; a prior pulling
@@ -33,7 +39,8 @@
 //     contour stops where a 5 mm run of fluid begins — and its rim counts as an edge of either
 //     polarity;
 //  4. a frame gets a contour only if its boundary contrast is a sizeable fraction of the
-//     mid-gland contrast, its interior resembles the mid-gland's (within 2.5 noise units: the
+//     mid-gland contrast — with and without the rays where the outside is fluid (beyond the
+//     base, tissue under the bladder has a strong edge only where the bladder is) —, its interior resembles the mid-gland's (within 2.5 noise units: the
 //     anechoic bladder does not) and it belongs to the contiguous run of such frames
 //     (apex/base; a single doubtful frame between two present ones counts as present).
 // Urethra: its own appearance — a lumen (hypoechoic urethra, or a Foley catheter's anechoic

@@ -149,7 +149,7 @@ std::vector<double> smooth_shape(const std::vector<double>& r) {
 
 // Boundary contrast in noise units (sign-corrected): outside band minus inside band.
 double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& r, int sign,
-                         double fluid_below) {
+                         double fluid_below, bool tissue_only) {
   const int N = static_cast<int>(r.size());
   double sum = 0;
   int n = 0;
@@ -167,7 +167,7 @@ double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, dou
       in += static_cast<double>(g.sample(xi, yi));
       out += static_cast<double>(g.sample(xo, yo));
     }
-    if (!ok) continue;
+    if (!ok || (tissue_only && out / 3.0 < fluid_below)) continue;
     sum += out / 3.0 < fluid_below ? std::abs(out - in) / 3.0 : sign * (out - in) / 3.0;  // fluid outside: an edge either way
     ++n;
   }

@@ -10,6 +10,9 @@
 
 namespace hdr::imaging::seg {
 
+// A frame holding this much anechoic fluid (mm^2) shows the bladder: not the middle of the gland.
+constexpr double kFluidArea_mm2 = 150.0;
+
 Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
   Prepared p;
   std::vector<size_t> order(sweep.frames.size());
@@ -166,8 +169,48 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
   cv::fillConvexPoly(p.mask, hull, cv::Scalar(255));
   const int e = std::max(1, static_cast<int>(std::round(2.0 / o.working_mm)));
   cv::erode(p.mask, p.mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * e + 1, 2 * e + 1)));
+  // Anechoic fluid per position: the bladder beyond the base (a sweep may run on well into it).
+  // Pixels under a third of the frame's median grey inside the imaged region.
+  const double px_mm2 = p.grids[0].step_mm * p.grids[0].step_y_mm;
+  std::vector<bool> gland_like(p.z.size());
+  for (size_t k = 0; k < p.z.size(); ++k) {
+    const cv::Mat& m = p.grids[k].img;
+    std::vector<float> w;
+    for (int r = 0; r < m.rows; r += 2)
+      for (int c = 0; c < m.cols; c += 2)
+        if (p.mask.at<std::uint8_t>(r, c)) w.push_back(m.at<float>(r, c));
+    if (w.empty()) continue;
+    std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(w.size() / 2), w.end());
+    const float floor_level = 0.33f * w[w.size() / 2];
+    const double fluid = static_cast<double>(std::count_if(w.begin(), w.end(), [&](float x) { return x < floor_level; })) * 4.0 * px_mm2;
+    gland_like[k] = fluid < kFluidArea_mm2;
+  }
+  // The middle of the sweep: the middle half of the longest run of positions without a large
+  // fluid region (of all positions when that run is short).
+  {
+    size_t best_a = 0, best_len = 0;
+    for (size_t a = 0; a < p.z.size();) {
+      if (!gland_like[a]) {
+        ++a;
+        continue;
+      }
+      size_t b = a;
+      while (b + 1 < p.z.size() && gland_like[b + 1]) ++b;
+      if (b - a + 1 > best_len) {
+        best_len = b - a + 1;
+        best_a = a;
+      }
+      a = b + 1;
+    }
+    if (best_len < 3) {
+      best_a = 0;
+      best_len = p.z.size();
+    }
+    p.mid_a = best_a + best_len / 4;
+    p.mid_b = std::max(p.mid_a + 1, best_a + best_len - best_len / 4);
+  }
   // Robust spread of intensities inside the mask on the middle frame.
-  const cv::Mat& mid = p.grids[p.grids.size() / 2].img;
+  const cv::Mat& mid = p.grids[(p.mid_a + p.mid_b) / 2].img;
   std::vector<float> v;
   for (int r = 0; r < mid.rows; r += 2)
     for (int c = 0; c < mid.cols; c += 2)

@@ -21,6 +21,10 @@ struct Prepared {
   cv::Mat imaged;                  // CV_8U: pixels some frame images (before erosion)
   cv::Mat mask;                    // CV_8U: imaged region, eroded (edges near its rim ignored)
   double scale = 1.0;              // robust intensity spread, normalises edge strengths
+  // The middle of the sweep [mid_a, mid_b): the middle half of the longest run of positions
+  // without a large anechoic region (a sweep may start or end well beyond the gland, in the
+  // bladder); start shapes and the reference frame are taken from it.
+  size_t mid_a = 0, mid_b = 1;
   std::vector<cv::Mat> light;      // CV_32F per position: working grid lightly smoothed, echoes kept (urethra)
   std::vector<std::vector<std::array<double, 2>>> needle_echoes;  // per position: needle-like echoes (not catheter walls)
   // Per position: needle echoes seen at the same place on three consecutive positions (a needle

@@ -9,11 +9,16 @@
 
 #include "planner/common/error.hpp"
 #include "planner/imaging/segment_contour.hpp"
+#include "planner/imaging/segment_urethra.hpp"
 
 namespace hdr::imaging::seg {
 namespace {
 
 constexpr double kPi = std::numbers::pi;
+// A dark spot with two or more tracked needle echoes this near its centre is a gap between
+// needles (ringed by bright, it can look more lumen-like than the urethra), not the urethra:
+// needles are kept well clear of the urethra (its radius is about 3 mm).
+constexpr double kGapNeedle_mm = 4.5;
 
 // The gland's placement prior: the operator centres the probe (and the template) under the
 // gland, so a lateral offset of more than a few mm is unlikely (`lateral_sd_mm`) while depth
@@ -31,8 +36,7 @@ double placement_prior(double cx, double cy, double B, double rectum_r, double l
 // prior and the best under a wide one (a gland off to the side, as in a phantom recorded
 // obliquely) — for the caller to choose among by what refining them finds.
 std::vector<Circle> initial_candidates(const Prepared& p, double rectum_r) {
-  const size_t n = p.grids.size();
-  const size_t a0 = n / 4, b0 = std::max(a0 + 1, n - n / 4);
+  const size_t a0 = p.mid_a, b0 = p.mid_b;
   cv::Mat mean = cv::Mat::zeros(p.grids[0].img.size(), CV_32F);
   for (size_t k = a0; k < b0; ++k) mean += p.grids[k].img;
   mean /= static_cast<double>(b0 - a0);
@@ -174,6 +178,56 @@ std::vector<Circle> initial_candidates(const Prepared& p, double rectum_r) {
   return out;
 }
 
+// The urethra's lumen inside a refined start shape (median over its frames, each searched about
+// the shape's centroid) and the mean lumen response there (grey levels below its ring).
+void find_lumen(const Prepared& p, StartShape& h, const std::vector<size_t>& frames) {
+  const int N = static_cast<int>(h.radii.size());
+  double gx = 0, gy = 0, mean_r = 0;
+  for (int t = 0; t < N; ++t) {
+    const double th = 2 * kPi * t / N, r = h.radii[static_cast<size_t>(t)];
+    gx += (h.c.cx + r * std::cos(th)) / N;
+    gy += (h.c.cy + r * std::sin(th)) / N;
+    mean_r += r / N;
+  }
+  h.centroid = {gx, gy};
+  std::vector<double> xs, ys;
+  for (size_t k : frames) {
+    const auto u = find_urethra(p.grids[k], p.light[k], p.needle_echoes[k], gx, gy, kUrethraReach * mean_r, p.scale);
+    xs.push_back(u[0]);
+    ys.push_back(u[1]);
+  }
+  std::sort(xs.begin(), xs.end());
+  std::sort(ys.begin(), ys.end());
+  h.lumen = {xs[xs.size() / 2], ys[ys.size() / 2]};
+  h.lumen_response = 0;
+  size_t gaps = 0;
+  for (size_t k : frames) {
+    const double r = urethra_response(p.grids[k], p.light[k], p.needle_echoes[k], h.lumen[0], h.lumen[1]);
+    h.lumen_response += std::isfinite(r) ? r / static_cast<double>(frames.size()) : 0.0;
+    const auto near = std::count_if(p.needles[k].begin(), p.needles[k].end(),
+                                    [&](const auto& e) { return std::hypot(e[0] - h.lumen[0], e[1] - h.lumen[1]) < kGapNeedle_mm; });
+    if (near >= 2) ++gaps;
+  }
+  h.lumen_between_needles = 2 * gaps >= frames.size();
+}
+
+// The urethra as an anatomical prior: it runs through the gland near its left-right middle and
+// at or anterior of its centre (the peripheral zone lies behind it). A start shape whose centre
+// lies well to one side of the urethra, or well anterior of it — a contour that took in a dark
+// band above or beside the gland (the fat's texture, the needles' shadows) — is less likely:
+// 1 within max(2 mm, a tenth of the half-axis) (anterior of the urethra: up to half the
+// half-height), falling off as a Gaussian of max(2 mm, 0.15 half-axis) beyond.
+double urethra_prior(const StartShape& h, const std::array<double, 2>& urethra) {
+  const int N = static_cast<int>(h.radii.size());
+  const double half_w = 0.5 * (h.radii[0] + h.radii[static_cast<size_t>(N / 2)]);
+  const double half_h = 0.5 * (h.radii[static_cast<size_t>(N / 4)] + h.radii[static_cast<size_t>(3 * N / 4)]);
+  const double dx = h.centroid[0] - urethra[0], dy = h.centroid[1] - urethra[1];  // dy > 0: centre anterior of the urethra
+  const double tw = std::max(2.0, 0.1 * half_w), th = std::max(2.0, 0.1 * half_h);
+  const double ex = std::max(0.0, std::abs(dx) - tw) / std::max(2.0, 0.15 * half_w);
+  const double ey = std::max({0.0, dy - th, -dy - 0.5 * half_h}) / std::max(2.0, 0.15 * half_h);
+  return std::exp(-0.5 * (ex * ex + ey * ey));
+}
+
 StartShape refine_start(const Prepared& p, const Circle& c, const std::vector<size_t>& frames, int N, double rectum_r,
                         const SegmentationOptions& o) {
   StartShape h{c, std::vector<double>(static_cast<size_t>(N)), 0, 0};
@@ -212,6 +266,7 @@ StartShape refine_start(const Prepared& p, const Circle& c, const std::vector<si
   // (Softly: a phantom's or a scanner's stray reflectors may repeat from frame to frame too.)
   const double inside = needles ? 1.0 - static_cast<double>(outside) / needles : 1.0;
   h.score = h.contrast * (0.25 + 0.75 * inside * inside) * std::sqrt(placement_prior(c.cx, c.cy, h.radii[static_cast<size_t>(3 * N / 4)], rectum_r, 25.0));
+  find_lumen(p, h, frames);
   return h;
 }
 
@@ -221,8 +276,7 @@ StartShape refine_start(const Prepared& p, const Circle& c, const std::vector<si
 // probable placement).
 StartShape choose_start(const Prepared& p, double rectum_r, int N, const SegmentationOptions& o) {
   const std::vector<Circle> candidates = initial_candidates(p, rectum_r);
-  const size_t n = p.grids.size();
-  const size_t a = n / 4, b = std::max(a + 1, n - n / 4);
+  const size_t a = p.mid_a, b = p.mid_b;
   std::vector<size_t> frames;
   const size_t want = std::min<size_t>(5, b - a);
   for (size_t q = 0; q < want; ++q) frames.push_back(a + (2 * q + 1) * (b - a) / (2 * want));
@@ -230,11 +284,29 @@ StartShape choose_start(const Prepared& p, double rectum_r, int N, const Segment
   best.score = -std::numeric_limits<double>::infinity();
   double top_evidence = 0;
   for (const Circle& c : candidates) top_evidence = std::max(top_evidence, c.score);
+  std::vector<StartShape> refined;
   for (const Circle& c : candidates) {
-    StartShape h = refine_start(p, c, frames, N, rectum_r, o);
+    refined.push_back(refine_start(p, c, frames, N, rectum_r, o));
     // The mean-image evidence that proposed the shape counts too (the refined contrast alone is
     // noisy when the gland's contrast is weak).
-    h.score *= std::sqrt(std::sqrt(c.score / top_evidence));
+    refined.back().score *= std::sqrt(std::sqrt(c.score / top_evidence));
+  }
+  // The urethra: the lumen most hypotheses agree on, each weighted by its score and by how
+  // lumen-like the spot it holds is (a shape placed beside the gland holds some darker spot of
+  // its own, less lumen-like than the urethra); gaps between needles do not vote.
+  std::array<double, 2> urethra{0, 0};
+  double most = 0;
+  for (const StartShape& h : refined) {
+    double support = 0;
+    for (const StartShape& q : refined)
+      if (std::hypot(q.lumen[0] - h.lumen[0], q.lumen[1] - h.lumen[1]) < 1.5) support += q.lumen_between_needles ? 0.0 : q.score * std::max(0.0, q.lumen_response);
+    if (support > most) {
+      most = support;
+      urethra = h.lumen;
+    }
+  }
+  for (StartShape& h : refined) {
+    if (most > 0) h.score *= urethra_prior(h, urethra);
     if (h.score > best.score * 1.02) best = std::move(h);
   }
   return best;

@@ -1,6 +1,7 @@
 #pragma once
 // The segmenter's start shape (internal to planner/imaging): several hypotheses for the gland's
 // outline on the middle of the sweep, each refined on a few frames, the best kept.
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct StartShape {
   std::vector<double> radii;  // per angle, about (c.cx, c.cy)
   double contrast = 0;
   double score = 0;
+  std::array<double, 2> centroid{0, 0};  // of the refined shape
+  std::array<double, 2> lumen{0, 0};     // the urethra's lumen found inside it
+  double lumen_response = 0;             // how lumen-like (grey levels below its ring)
+  bool lumen_between_needles = false;    // a gap between needle echoes rather than a lumen
 };
 
 // The start shape: every candidate refined, the best score kept (ties to the earlier, more
