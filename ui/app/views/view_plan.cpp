@@ -12,7 +12,10 @@ namespace {
 void draw_dwell_editor(const AppState& s, Intents& out) {
   if (!s.plan) return;
   const auto& dwells = s.plan->plan.dwells;
-  if (!ImGui::BeginTable("dwells", 4, ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter,
+  // Rows told apart by lines, not by alternating shading: the shading is a translucent quad
+  // the width of the table on every other row, blended pixel by pixel by the software
+  // rasteriser (~100k pixels, ~1 ms of CPU per frame at 1080p) for a 6 % tint.
+  if (!ImGui::BeginTable("dwells", 4, ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter,
                          ImGui::GetContentRegionAvail()))
     return;
   ImGui::TableSetupScrollFreeze(0, 1);
