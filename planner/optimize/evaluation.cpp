@@ -54,9 +54,9 @@ struct DoseContext {
   std::vector<dose::DwellGeometry> dwells;  // every dwell (none when no time is > 0)
   std::vector<double> times_s;
   double sk_U;
-  int threads;
 
-  // Doses of cells[first..] into out (resized to cells); counter += the points computed.
+  // Doses of cells[first..] into out (resized to cells) on the calling thread (evaluate_plan
+  // runs structures in parallel); counter += the points computed.
   void doses(const std::vector<Cell>& cells, size_t first, std::vector<float>& out, size_t& counter) const {
     dose::PointSet ps;
     ps.x_mm.reserve(cells.size() - first);
@@ -74,7 +74,7 @@ struct DoseContext {
       std::fill(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), 0.0f);
       return;
     }
-    const auto d = dose::compute_point_doses(*kernel, ps, dwells, times_s, sk_U, threads);
+    const auto d = dose::compute_point_doses(*kernel, ps, dwells, times_s, sk_U, /*threads=*/1);
     std::copy(d.begin(), d.end(), out.begin() + static_cast<std::ptrdiff_t>(first));
   }
 };
@@ -211,7 +211,7 @@ PlanEvaluation evaluate_plan(const Roles& roles, const dose::Tg43Kernel& kernel,
   // into many spacings (5, 7.5, 10 ... mm), each a table build (~20-130 ms): 90 % of the
   // planning time in bench_plan (perf), for no dose.
   DoseContext ctx{&kernel, std::vector<dose::DwellGeometry>(dwells.begin(), dwells.end()),
-                  std::vector<double>(times_s.begin(), times_s.end()), sk_U, /*threads=*/1};
+                  std::vector<double>(times_s.begin(), times_s.end()), sk_U};
   bool any_time = false;
   for (double t : times_s) any_time = any_time || t > 0;
   if (!any_time) ctx.dwells.clear(), ctx.times_s.clear();
