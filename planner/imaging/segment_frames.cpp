@@ -170,7 +170,8 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
   const int e = std::max(1, static_cast<int>(std::round(2.0 / o.working_mm)));
   cv::erode(p.mask, p.mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * e + 1, 2 * e + 1)));
   // Anechoic fluid per position: the bladder beyond the base (a sweep may run on well into it).
-  // Pixels under a third of the frame's median grey inside the imaged region.
+  // Pixels under a quarter of the frame's median grey inside the imaged region (near the
+  // display floor: a dark gland at 8 dB less gain stays above it, not under a third).
   const double px_mm2 = p.grids[0].step_mm * p.grids[0].step_y_mm;
   std::vector<bool> gland_like(p.z.size());
   for (size_t k = 0; k < p.z.size(); ++k) {
@@ -181,7 +182,7 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
         if (p.mask.at<std::uint8_t>(r, c)) w.push_back(m.at<float>(r, c));
     if (w.empty()) continue;
     std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(w.size() / 2), w.end());
-    const float floor_level = 0.33f * w[w.size() / 2];
+    const float floor_level = 0.25f * w[w.size() / 2];
     const double fluid = static_cast<double>(std::count_if(w.begin(), w.end(), [&](float x) { return x < floor_level; })) * 4.0 * px_mm2;
     gland_like[k] = fluid < kFluidArea_mm2;
   }
