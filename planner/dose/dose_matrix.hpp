@@ -17,6 +17,7 @@
 #include <Eigen/Core>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "planner/dose/kernel.hpp"
@@ -58,8 +59,15 @@ class DoseRateMatrix {
   static DoseRateMatrix for_overwrite(Eigen::Index rows, Eigen::Index cols);
   DoseRateMatrix(const DoseRateMatrix& other);
   DoseRateMatrix& operator=(const DoseRateMatrix& other);
-  DoseRateMatrix(DoseRateMatrix&&) noexcept = default;
-  DoseRateMatrix& operator=(DoseRateMatrix&&) noexcept = default;
+  // A moved-from matrix is empty (0 × 0), never a shape without storage.
+  DoseRateMatrix(DoseRateMatrix&& other) noexcept { *this = std::move(other); }
+  DoseRateMatrix& operator=(DoseRateMatrix&& other) noexcept {
+    rows_ = std::exchange(other.rows_, 0);
+    cols_ = std::exchange(other.cols_, 0);
+    ld_ = std::exchange(other.ld_, 0);
+    data_ = std::move(other.data_);
+    return *this;
+  }
 
   Eigen::Index rows() const { return rows_; }
   Eigen::Index cols() const { return cols_; }

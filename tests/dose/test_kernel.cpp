@@ -175,5 +175,10 @@ TEST_CASE("dose-rate matrix storage: 64-byte aligned columns, zero-filled, deep 
     m(rows - 1, 4) = 1.0f;
     CHECK(copy(rows - 1, 4) == 2.5f);
     CHECK(copy.view().sum() == 2.5f);
+    DoseRateMatrix moved = std::move(m);
+    CHECK(moved.rows() == rows);
+    CHECK(moved(rows - 1, 4) == 1.0f);
+    CHECK(m.rows() == 0);  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+    CHECK(m.cols() == 0);
   }
 }
