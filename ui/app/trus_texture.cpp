@@ -3,6 +3,8 @@
 #include <SDL_opengl.h>  // with GL_GLEXT_PROTOTYPES (ui/CMakeLists.txt): GL 3 entry points from libGL
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 #include <cmath>
 #include <cstdint>
 
@@ -11,31 +13,74 @@
 namespace hdr::ui {
 
 namespace {
-// Copies the image's framebuffer to the screen at 1:1, inside the panel's clip rectangle.
-void blit_to_screen(const ImDrawList*, const ImDrawCmd* cmd) {
-  const auto* b = static_cast<const ImageTexture::Blit*>(cmd->UserCallbackData);
-  const ImDrawData* dd = ImGui::GetDrawData();
-  const ImVec2 off = dd->DisplayPos, sc = dd->FramebufferScale;
-  const int fb_h = static_cast<int>(dd->DisplaySize.y * sc.y);
-  // The panel's clip rectangle in framebuffer pixels (truncated, as ImGui's OpenGL backend does).
-  const ImVec4& c = b->clip;
-  const int cx0 = static_cast<int>((c.x - off.x) * sc.x), cy0 = static_cast<int>((c.y - off.y) * sc.y);
-  const int cx1 = static_cast<int>((c.z - off.x) * sc.x), cy1 = static_cast<int>((c.w - off.y) * sc.y);
-  const int x0 = std::max(b->x, cx0), y0 = std::max(b->y, cy0);
-  const int x1 = std::min(b->x + b->width, cx1), y1 = std::min(b->y + b->height, cy1);
-  if (x1 <= x0 || y1 <= y0) return;
-  // The texture holds the image's top row first; GL counts rows upwards from the bottom, so
-  // the destination is given upside down. Mesa stores a window's rows top first and a
-  // texture's in memory order, so for it the two flips cancel and the blit is a row copy.
-  glDisable(GL_SCISSOR_TEST);  // clipped above; a scissored blit is not a plain copy
-  glBindFramebuffer(GL_READ_FRAMEBUFFER, b->framebuffer);
-  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
-  glBlitFramebuffer(x0 - b->x, y0 - b->y, x1 - b->x, y1 - b->y, x0, fb_h - y0, x1, fb_h - y1, GL_COLOR_BUFFER_BIT,
-                    GL_NEAREST);
-  glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
-  glEnable(GL_SCISSOR_TEST);  // ImGui's backend sets the box per command
-}
+// The blits queued by this frame's panels, done by paint_background().
+std::vector<ImageTexture::Blit> g_queued;
+
+struct PixelRect {
+  int x0, y0, x1, y1;  // framebuffer pixels, rows from the top
+};
 }  // namespace
+
+void paint_background(int fb_w, int fb_h, const ImVec4& colour) {
+  const ImDrawData* dd = ImGui::GetDrawData();
+  const ImVec2 off = dd ? dd->DisplayPos : ImVec2(0, 0), sc = dd ? dd->FramebufferScale : ImVec2(1, 1);
+  // 1. The images, copied 1:1 inside their panels' clip rectangles. Nothing is queued before
+  //    them in the frame, so the copies do not wait for the rasteriser.
+  std::vector<PixelRect> covered;
+  for (const auto& b : g_queued) {
+    const ImVec4& c = b.clip;  // truncated to pixels, as ImGui's OpenGL backend does
+    const int x0 = std::max(b.x, static_cast<int>((c.x - off.x) * sc.x));
+    const int y0 = std::max(b.y, static_cast<int>((c.y - off.y) * sc.y));
+    const int x1 = std::min({b.x + b.width, static_cast<int>((c.z - off.x) * sc.x), fb_w});
+    const int y1 = std::min({b.y + b.height, static_cast<int>((c.w - off.y) * sc.y), fb_h});
+    if (x1 <= x0 || y1 <= y0) continue;
+    // The texture holds the image's top row first; GL counts rows upwards from the bottom, so
+    // the destination is given upside down. Mesa stores a window's rows top first and a
+    // texture's in memory order, so for it the two flips cancel and the blit is a row copy.
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, b.framebuffer);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    glBlitFramebuffer(x0 - b.x, y0 - b.y, x1 - b.x, y1 - b.y, x0, fb_h - y0, x1, fb_h - y1, GL_COLOR_BUFFER_BIT,
+                      GL_NEAREST);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    covered.push_back({x0, y0, x1, y1});
+  }
+  g_queued.clear();
+  // 2. The window colour everywhere else (the windows draw no background of their own):
+  //    scissored clears of the bands and gaps around the images.
+  glClearColor(colour.x, colour.y, colour.z, 1.0F);
+  if (covered.empty()) {
+    glClear(GL_COLOR_BUFFER_BIT);
+    return;
+  }
+  std::vector<int> ys = {0, fb_h};
+  for (const auto& r : covered) {
+    ys.push_back(r.y0);
+    ys.push_back(r.y1);
+  }
+  std::sort(ys.begin(), ys.end());
+  ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
+  glEnable(GL_SCISSOR_TEST);
+  for (size_t k = 0; k + 1 < ys.size(); ++k) {
+    const int ya = ys[k], yb = ys[k + 1];
+    std::vector<std::pair<int, int>> spans;  // images across this band
+    for (const auto& r : covered)
+      if (r.y0 <= ya && r.y1 >= yb) spans.emplace_back(r.x0, r.x1);
+    std::sort(spans.begin(), spans.end());
+    int x = 0;
+    auto clear_to = [&](int x_end) {
+      if (x_end > x) {
+        glScissor(x, fb_h - yb, x_end - x, yb - ya);
+        glClear(GL_COLOR_BUFFER_BIT);
+      }
+    };
+    for (const auto& [s0, s1] : spans) {
+      clear_to(s0);
+      x = std::max(x, s1);
+    }
+    clear_to(fb_w);
+  }
+  glDisable(GL_SCISSOR_TEST);
+}
 
 ImageTexture::~ImageTexture() {
   if (framebuffer_ != 0) glDeleteFramebuffers(1, &framebuffer_);
@@ -83,12 +128,9 @@ bool ImageTexture::draw(ImDrawList* dl, const std::shared_ptr<const GrayImage>& 
   }
   const ImVec2 off = ImGui::GetMainViewport()->Pos;
   const ImVec2 clip0 = dl->GetClipRectMin(), clip1 = dl->GetClipRectMax();
-  blit_ = {framebuffer_, width, height, static_cast<int>(std::lround((p0.x - off.x) * scale.x)),
-           static_cast<int>(std::lround((p0.y - off.y) * scale.y)), ImVec4(clip0.x, clip0.y, clip1.x, clip1.y)};
-  // On the background list: the images are copied first, together, before any window is
-  // drawn (windows draw no background, so nothing of theirs lies under an image). A copy has
-  // to wait for what is queued before it; here that is only the clear, once per frame.
-  ImGui::GetBackgroundDrawList()->AddCallback(&blit_to_screen, &blit_);
+  g_queued.push_back({framebuffer_, width, height, static_cast<int>(std::lround((p0.x - off.x) * scale.x)),
+                      static_cast<int>(std::lround((p0.y - off.y) * scale.y)),
+                      ImVec4(clip0.x, clip0.y, clip1.x, clip1.y)});
   return true;
 }
 

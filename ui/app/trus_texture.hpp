@@ -8,6 +8,11 @@
 // runs the fragment shader on every pixel of it, every frame (~4 ms of the frame's CPU for the
 // axial panel at 1080p). A live stream costs one resample and one upload per new probe
 // frame, not per UI frame.
+//
+// The copies are done by paint_background(), first thing in the frame's rendering, and the
+// window colour is cleared around them: a copy made after the clear would have to wait for
+// the rasteriser threads to finish it (~2.5 ms of the frame at 1080p), and the pixels under
+// the images need no clearing.
 #include <memory>
 
 #include <imgui.h>
@@ -24,8 +29,8 @@ class ImageTexture {
   ImageTexture& operator=(const ImageTexture&) = delete;
 
   // Queues `image` to be drawn into the screen rectangle [p0, p1) (whole pixels; dl's current
-  // clip rectangle applies), stretched to fill it, under everything the windows draw. False (nothing drawn) without an
-  // image or when the rectangle is empty.
+  // clip rectangle applies), stretched to fill it, under everything the windows draw (by
+  // paint_background). False (nothing drawn) without an image or when the rectangle is empty.
   bool draw(ImDrawList* dl, const std::shared_ptr<const GrayImage>& image, ImVec2 p0, ImVec2 p1);
   const GrayImage* image() const { return shown_.get(); }
 
@@ -42,7 +47,11 @@ class ImageTexture {
   bool blit_ok_ = true;  // false: the framebuffer was incomplete, draw a textured quad
   int width_ = 0, height_ = 0;
   std::shared_ptr<const GrayImage> shown_;
-  Blit blit_{};  // read by the draw callback when the frame is rendered
 };
+
+// The frame's background, before ImGui renders its draw lists (after ImGui::Render): the
+// images queued by ImageTexture::draw this frame, then `colour` on the rest of the fb_w x fb_h
+// framebuffer. Leaves the scissor test disabled.
+void paint_background(int fb_w, int fb_h, const ImVec4& colour);
 
 }  // namespace hdr::ui

@@ -17,6 +17,7 @@
 #include "planner/common/atomic_file.hpp"
 #include "planner/common/error.hpp"
 #include "ui/app/screenshot.hpp"
+#include "ui/app/trus_texture.hpp"
 #include "ui/app/views/views.hpp"
 #include "ui/state/demo.hpp"
 #include "ui/state/frame_stats.hpp"
@@ -177,7 +178,7 @@ int run_window(const WindowOptions& options) {
 
       FrameStats stats;      // wall time of each frame's work
       FrameStats cpu_stats;  // the UI thread's CPU time in it
-      // Where the wall time goes: the frame's CPU side (clear, events, state, ImGui), the draw
+      // Where the wall time goes: the frame's CPU side (events, state, ImGui), the draw
       // submission (clear, vertex upload, draw calls: llvmpipe bins triangles here), the wait
       // for the rasteriser (glFinish), and the swap after the measured time.
       FrameStats build_stats, submit_stats, raster_stats, swap_stats;
@@ -188,17 +189,6 @@ int run_window(const WindowOptions& options) {
         const auto frame_start = Clock::now();
         const double cpu_start = thread_cpu_ms();
         const double process_cpu_ms_before = process_cpu_ms();
-        {
-          // The clear first, flushed: Mesa's rasteriser threads paint the background while this
-          // thread builds the UI, and the image blits (which must wait for it) find it done.
-          int fb_w = 0, fb_h = 0;
-          SDL_GL_GetDrawableSize(window, &fb_w, &fb_h);
-          glViewport(0, 0, fb_w, fb_h);
-          const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];  // the windows draw no background
-          glClearColor(bg.x, bg.y, bg.z, 1.0F);
-          glClear(GL_COLOR_BUFFER_BIT);
-          glFlush();
-        }
         SDL_Event e;
         while (SDL_PollEvent(&e)) {
           ImGui_ImplSDL2_ProcessEvent(&e);
@@ -220,6 +210,13 @@ int run_window(const WindowOptions& options) {
         Intents intents = draw_console(console.state(), ctx);
         ImGui::Render();
         const auto t_built = Clock::now();
+        {
+          int fb_w = 0, fb_h = 0;
+          SDL_GL_GetDrawableSize(window, &fb_w, &fb_h);
+          glViewport(0, 0, fb_w, fb_h);
+          // The images, then the window colour around them: the windows draw no background.
+          paint_background(fb_w, fb_h, ImGui::GetStyle().Colors[ImGuiCol_WindowBg]);
+        }
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         const auto t_submitted = Clock::now();
         glFinish();  // the frame's work is done here (excludes the wait for vsync)
