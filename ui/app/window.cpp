@@ -60,9 +60,10 @@ void draw_current_view(const AppState& s, ViewContext& ctx, Intents& out) {
 Intents draw_console(const AppState& s, ViewContext& ctx) {
   Intents out;
   const ImGuiIO& io = ImGui::GetIO();
-  // NoBackground: the three windows tile the screen, and glClear already paints it in the
-  // window colour; their own full-screen background quads would double the fill work, which
-  // on a software rasteriser (Mesa llvmpipe) is most of the frame.
+  // NoBackground: the three windows tile the screen, and paint_background() (trus_texture.hpp)
+  // already paints it in the window colour around the images; their own full-screen
+  // background quads would double the fill work, which on a software rasteriser (Mesa
+  // llvmpipe) is most of the frame.
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
                                  ImGuiWindowFlags_NoBackground;
