@@ -17,6 +17,7 @@
 #include "planner/imaging/segment.hpp"
 #include "planner/imaging/simulator.hpp"
 #include "planner/imaging/trus_io.hpp"
+#include "tests/imaging/eval_cases.hpp"
 
 namespace {
 void dump(const hdr::imaging::Frame& f, const hdr::formats::Structure* a, const hdr::formats::Structure* b, const std::string& path,
@@ -94,8 +95,7 @@ int main(int argc, char** argv) {
   int u_on_needle = 0;
   for (int s = first; s < first + count; ++s) {
     hdr::imaging::SimulationOptions o;
-    o.needle_count = s % 3 == 0 ? 0 : 4 + s % 13;
-    if (std::getenv("TEST_NEEDLES")) o.needle_count = s % 4 == 0 ? 0 : 3 + s % 14;  // as test_segment_eval.cpp
+    o.needle_count = std::getenv("TEST_NEEDLES") ? hdr::test::test_needle_count(s) : hdr::test::eval_needle_count(s);
     // Image quality pushed beyond the simulator's drawn range (robustness runs): GAIN_DB and
     // NOISE_DB are added to the drawn values, PSF_SCALE multiplies, SHADOW replaces the transmission.
     if (std::getenv("GAIN_DB") || std::getenv("NOISE_DB") || std::getenv("PSF_SCALE") || std::getenv("SHADOW")) {
@@ -138,20 +138,12 @@ int main(int argc, char** argv) {
       const auto* ur = hdr::formats::find_structure(sim.truth_structures, "urethra");
       double sum = 0, worst = 0;
       int n = 0, on_needle = 0;
-      auto centre = [](const hdr::formats::ContourSlice& sl) {
-        double x = 0, y = 0;
-        for (const auto& q : sl.points_mm) {
-          x += q[0];
-          y += q[1];
-        }
-        return std::array<double, 2>{x / static_cast<double>(sl.points_mm.size()), y / static_cast<double>(sl.points_mm.size())};
-      };
       if (ut && ur)
         for (const auto& a_sl : ut->slices)
           for (const auto& b_sl : ur->slices)
             if (std::abs(a_sl.z_mm - b_sl.z_mm) < 1e-6) {
-              const auto ca = centre(a_sl), cb = centre(b_sl);
-              const double d = std::hypot(ca[0] - cb[0], ca[1] - cb[1]);
+              const double ca[2] = {hdr::test::contour_mean_mm(a_sl, 0), hdr::test::contour_mean_mm(a_sl, 1)};
+              const double d = hdr::test::centre_distance_mm(a_sl, b_sl);
               sum += d;
               worst = std::max(worst, d);
               ++n;

@@ -11,6 +11,7 @@
 #include "planner/imaging/needles.hpp"
 #include "planner/imaging/segment.hpp"
 #include "planner/imaging/simulator.hpp"
+#include "tests/imaging/eval_cases.hpp"
 
 using namespace hdr::imaging;
 
@@ -18,15 +19,10 @@ namespace {
 // The needle count test_segment_eval.cpp gives a seed.
 SimulationOptions test_options(int seed) {
   SimulationOptions o;
-  o.needle_count = seed % 4 == 0 ? 0 : 3 + seed % 14;
+  o.needle_count = hdr::test::test_needle_count(seed);
   return o;
 }
 
-double centre(const hdr::formats::ContourSlice& s, int axis) {
-  double sum = 0;
-  for (const auto& q : s.points_mm) sum += q[static_cast<size_t>(axis)];
-  return sum / static_cast<double>(s.points_mm.size());
-}
 }  // namespace
 
 TEST_CASE("a Foley catheter's near wall 3 mm behind a needle is neither a needle nor a needle echo (seed 2014)") {
@@ -51,7 +47,7 @@ TEST_CASE("a Foley catheter's near wall 3 mm behind a needle is neither a needle
   for (const auto& st : u_test->slices)
     for (const auto& sr : u_truth->slices)
       if (std::abs(st.z_mm - sr.z_mm) < 1e-6) {
-        sum += std::hypot(centre(st, 0) - centre(sr, 0), centre(st, 1) - centre(sr, 1));
+        sum += hdr::test::centre_distance_mm(st, sr);
         ++count;
       }
   REQUIRE(count > 0);
@@ -94,7 +90,7 @@ TEST_CASE("15 needles shadowing the anterior gland: the urethra places the start
   // The needles' shadows darken the tissue in front of a dark gland. Before: Dice 0.828, volume
   // +37 %, HD95 9.8 mm; after: Dice 0.950, volume +5 %.
   SimulationOptions opt;
-  opt.needle_count = 4 + 5003 % 13;  // as eval_imaging gives it
+  opt.needle_count = hdr::test::eval_needle_count(5003);
   const auto o = segment_and_compare(simulate_sweep(5003, opt));
   CHECK(o.a.dice >= 0.9);
   CHECK(std::abs(o.dv_pct) <= 10.0);
@@ -115,7 +111,7 @@ TEST_CASE("a sweep running on three frames into the bladder: the middle of the s
   // above a bright gland (Dice 0.34). Middle frames are now those without a large anechoic
   // region: Dice 0.927.
   SimulationOptions opt;
-  opt.needle_count = 3002 % 3 == 0 ? 0 : 4 + 3002 % 13;
+  opt.needle_count = hdr::test::eval_needle_count(3002);
   opt.frame_count = static_cast<int>(simulate_sweep(3002, opt).sweep.frames.size()) + 3;
   const auto o = segment_and_compare(simulate_sweep(3002, opt));
   CHECK(o.a.dice >= 0.9);
@@ -127,7 +123,7 @@ TEST_CASE("a dark gland at 8 dB less gain is not taken for the bladder (seed 300
   // frame's median). Under a third, this gland's interior counted as fluid on every frame, the
   // sweep's middle fell on the apex and one slice was contoured (Dice 0); now Dice 0.966.
   SimulationOptions opt;
-  opt.needle_count = 0;  // 3003 % 3 == 0, as eval_imaging gives it
+  opt.needle_count = hdr::test::eval_needle_count(3003);  // 0
   auto q = random_anatomy(3003, opt).quality;
   q.gain_dB -= 8.0;
   opt.quality = q;

@@ -22,24 +22,16 @@
 #include "planner/imaging/segment.hpp"
 #include "planner/imaging/simulator.hpp"
 #include "planner/imaging/trus_io.hpp"
+#include "tests/imaging/eval_cases.hpp"
 
 using namespace hdr::imaging;
-
-namespace {
-// Mean of a contour's x (axis 0) or y (axis 1): a circle's centre.
-double mean_of(const hdr::formats::ContourSlice& s, int axis) {
-  double sum = 0;
-  for (const auto& q : s.points_mm) sum += q[static_cast<size_t>(axis)];
-  return sum / static_cast<double>(s.points_mm.size());
-}
-}  // namespace
 
 TEST_CASE("20 simulated sweeps: prostate agreement and needles found") {
   double sum_dice = 0, sum_mad = 0, sum_urethra = 0;
   int truth_needles = 0, found = 0, urethra_slices = 0;
   for (int seed = 101; seed < 121; ++seed) {
     SimulationOptions o;
-    o.needle_count = seed % 4 == 0 ? 0 : 3 + seed % 14;
+    o.needle_count = hdr::test::test_needle_count(seed);
     const auto sim = simulate_sweep(static_cast<std::uint64_t>(seed), o);
     const auto seg = segment_sweep(sim.sweep);
     const auto* test = hdr::formats::find_structure(seg.structures, "prostate");
@@ -58,7 +50,7 @@ TEST_CASE("20 simulated sweeps: prostate agreement and needles found") {
     for (const auto& st : u_test->slices)
       for (const auto& sr : u_truth->slices)
         if (std::abs(st.z_mm - sr.z_mm) < 1e-6) {
-          const double err = std::hypot(mean_of(st, 0) - mean_of(sr, 0), mean_of(st, 1) - mean_of(sr, 1));
+          const double err = hdr::test::centre_distance_mm(st, sr);
           CHECK(err <= kMaxUrethraError_mm);
           sum_urethra += err;
           ++urethra_slices;
