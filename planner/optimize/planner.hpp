@@ -7,7 +7,9 @@
 //   V100 reaches the protocol's aim while every upper limit keeps its planning margin; while
 //   the normalised plan misses a limit (or the optimiser's own V100 is off the aim) the
 //   objective is re-weighted and the optimiser restarts warm (max_rounds; the round closest
-//   to the protocol is kept, coverage never below V100 95 % + 1 pp) -> times c·t rounded to
+//   to the protocol is kept; when no scale keeps every planning margin: the middle of the
+//   scales keeping the hard margins, else of those keeping the limits themselves, else
+//   coverage at V100 95 % + 1 pp) -> times c·t rounded to
 //   0.1 s -> metrics recomputed on the rounded times on the fine evaluation (rescaled once
 //   when it misses a limit or keeps V100 by less than 1 pp) -> protocol check, TRAK and an
 //   independent direct-path point-dose check.
