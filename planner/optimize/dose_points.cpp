@@ -151,7 +151,7 @@ DosePoints build_dose_points(const Roles& roles, const Protocol& protocol, doubl
   // (20 phantom seeds: rectum D0.1cc and urethra D10 missed by 0.2-0.7 Gy).
   auto organ = [&](const anatomy::StructureGeometry* s, const std::string& role, G g, double max_pct, double w,
                    double vol_mm, double surf_mm, uint64_t sd) {
-    if (!s || !s->has_volume()) return;
+    if (!s) return;
     const double w_g = w * sc.w[gi(g)];
     std::vector<anatomy::Point3> pts = anatomy::sample_surface_points(*s, surf_mm, sd);
     const auto vol = anatomy::sample_volume_points(*s, vol_mm, sd + 1);

@@ -225,17 +225,16 @@ PlanEvaluation evaluate_plan(const Roles& roles, const dose::Tg43Kernel& kernel,
   };
   std::vector<Job> jobs;
   jobs.push_back({roles.target, "prostate", "target", o.target_spacing_mm, o.target_spacing_mm, Reference::none});
-  if (roles.urethra && roles.urethra->has_volume())
+  if (roles.urethra)
     jobs.push_back({roles.urethra, "urethra", "urethra", o.urethra_spacing_mm, o.urethra_min_spacing_mm,
                     Reference::d01_cc});
   const std::pair<const anatomy::StructureGeometry*, const char*> organs[] = {{roles.rectum, "rectum"},
                                                                              {roles.bladder, "bladder"}};
   for (const auto& [s, role] : organs)
-    if (s && s->has_volume())
+    if (s)
       jobs.push_back({s, role, "organ", o.organ_spacing_mm, o.organ_min_spacing_mm, Reference::d2_cc});
   for (const auto* s : roles.other_organs)
-    if (s->has_volume())
-      jobs.push_back({s, s->name(), "organ", o.organ_spacing_mm, o.organ_min_spacing_mm, Reference::d2_cc});
+    jobs.push_back({s, s->name(), "organ", o.organ_spacing_mm, o.organ_min_spacing_mm, Reference::d2_cc});
   for (const auto* s : roles.boosts)
     jobs.push_back({s, s->name(), "boost", std::min(1.0, o.target_spacing_mm), o.target_spacing_mm, Reference::none});
 

@@ -56,6 +56,11 @@ Roles identify_roles(const std::vector<anatomy::StructureGeometry>& structures) 
   }
   r.target->require_volume("planning (the target)");
   for (const auto* b : r.boosts) b->require_volume("planning (a boost volume)");
+  // An organ's dose limits (D2cc, D10, ...) need its volume: a single-slice organ is refused,
+  // never planned and reported as if it were absent.
+  for (const auto* o : {r.urethra, r.rectum, r.bladder})
+    if (o) o->require_volume("its dose limits in planning");
+  for (const auto* o : r.other_organs) o->require_volume("its dose limits in planning");
   return r;
 }
 

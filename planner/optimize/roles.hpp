@@ -2,7 +2,9 @@
 // Which structure plays which clinical role. The target is the structure of kind `target`
 // named "prostate" (any case), else the only structure of kind `target`; urethra, rectum and
 // bladder are recognised by name; every `boost` structure is escalated; other organs at risk
-// get a generic maximum-dose objective. Metrics are reported under the role names.
+// get a generic maximum-dose objective. Metrics are reported under the role names. The target,
+// boosts and organs at risk must have a volume (two slices or more); `other` structures are not
+// planned on.
 #include <string>
 #include <vector>
 

@@ -222,6 +222,14 @@ TEST_CASE("bad cases are refused with a clear message") {
   bad = c;
   bad.structures.at(0).slices.resize(1);
   CHECK_THROWS_WITH_AS(plan_case(bad, builtin_protocol("boost")), doctest::Contains("single slice"), Error);
+  // A single-slice organ is refused too: planned without it, its limits would silently vanish.
+  for (const char* organ : {"urethra", "rectum", "bladder"}) {
+    bad = c;
+    for (auto& s : bad.structures)
+      if (s.name == organ) s.slices.resize(1);
+    CHECK_THROWS_WITH_AS(plan_case(bad, builtin_protocol("boost")),
+                         doctest::Contains(("structure '" + std::string(organ) + "' has a single slice").c_str()), Error);
+  }
   bad = c;
   for (auto& k : bad.catheters)
     for (auto& p : k.path_mm) p[0] += 200.0;
