@@ -273,7 +273,12 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
       std::vector<Obs> keep;
       for (const auto& p : obs)
         if (std::hypot(p.x - (ax + bx * p.z), p.y - (ay + by * p.z)) <= (it == 0 ? o.grid_tolerance_mm : 1.0)) keep.push_back(p);
-      if (keep.size() < 2) break;
+      if (keep.size() < 2) {
+        // A needle is straight: echoes that do not line up within 1 mm (bright patches of the
+        // rectal wall at a hole's position, 1-2.6 mm apart from frame to frame) are no needle.
+        in = std::move(keep);
+        break;
+      }
       in = keep;
       double n = 0, sz = 0, szz = 0, sxv = 0, syv = 0, szx = 0, szy = 0;
       for (const auto& p : in) {

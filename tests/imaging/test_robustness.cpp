@@ -131,3 +131,18 @@ TEST_CASE("a dark gland at 8 dB less gain is not taken for the bladder (seed 300
   CHECK(o.slices == o.truth_slices);
   CHECK(o.a.dice >= 0.92);
 }
+
+TEST_CASE("bright patches of the rectal wall at a template hole are no needle: its echoes do not line up (seed 5025)") {
+  // Three frames showed a wall echo within 2.5 mm of hole (0, 15 mm), 1.2-2.6 mm apart from frame
+  // to frame; no two of them lay within 1 mm of one line, yet the loose first fit was kept: one
+  // false needle in a sweep without needles. Now the track holds only echoes that line up.
+  SimulationOptions opt;
+  opt.needle_count = hdr::test::eval_needle_count(5025);
+  const auto sim = simulate_sweep(5025, opt);
+  const auto needles = detect_needles(sim.sweep);
+  const auto* truth = hdr::formats::find_structure(sim.truth_structures, "prostate");
+  const auto n = compare_needles(needles, sim.truth_catheters, truth->slices.front().z_mm, truth->slices.back().z_mm);
+  std::printf("seed 5025: needles %d/%d, false %d\n", n.found, n.truth_count, n.false_needles);
+  CHECK(n.false_needles == 0);
+  CHECK(n.found == n.truth_count);
+}
