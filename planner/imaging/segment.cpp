@@ -357,9 +357,13 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
       xs.push_back(uc[present_idx[d]][0]);
       ys.push_back(uc[present_idx[d]][1]);
     }
-    std::sort(xs.begin(), xs.end());
-    std::sort(ys.begin(), ys.end());
-    urethra.slices.push_back(circle(p.z[present_idx[q]], xs[xs.size() / 2], ys[ys.size() / 2], 3.0, 24));
+    // (At the first and last slice two values: their mean, not the larger of them.)
+    auto median = [](std::vector<double>& v) {
+      std::sort(v.begin(), v.end());
+      const size_t m = v.size();
+      return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+    };
+    urethra.slices.push_back(circle(p.z[present_idx[q]], median(xs), median(ys), 3.0, 24));
   }
   for (size_t k = 0; k < n; ++k) rectum.slices.push_back(circle(p.z[k], 0.0, 0.0, rectum_r, 36));
   if (!prostate.slices.empty()) result.structures.push_back(std::move(prostate));
