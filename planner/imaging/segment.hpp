@@ -8,7 +8,9 @@
 //     specular echoes (needles, calcifications: far above their local surroundings, not merely
 //     the brightest pixels, which in a hyperechoic gland are the gland) and their reverberation
 //     tails — followed along the beam while brighter than the tissue beside them — are left out
-//     and filled from their surroundings (normalised convolution, widened where the gap is wide);
+//     with their skirts (sqrt(2) times the frame's median half-width of its echoes above the
+//     tissue: a blurrier scanner spreads them further) and filled from their surroundings
+//     (normalised convolution, widened where the gap is wide);
 //  2. the start shape is chosen among several hypotheses (ellipse: centre, half-axes, edge
 //     polarity): those with the strongest sign-consistent radial contrast on the mean of the
 //     middle frames under the usual placement prior (anterior to the probe, laterally within a
