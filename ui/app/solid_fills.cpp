@@ -1,5 +1,6 @@
 #include "ui/app/solid_fills.hpp"
 
+#include "ui/app/draw_packing.hpp"
 #include "ui/app/triangle_runs.hpp"
 
 #include <SDL_opengl.h>  // with GL_GLEXT_PROTOTYPES (ui/CMakeLists.txt): GL 3 entry points from libGL
@@ -130,24 +131,18 @@ void split_solid_fills(ImDrawData* draw_data) {
         out.push_back(same);
         continue;
       }
-      // Runs of one kind in a row become one draw: their indices are copied side by side.
-      bool open_part = false;
+      // Runs of one kind in a row become one draw (packed for llvmpipe's rectangles).
+      DrawPacker packer(out, indices);
       for (const TriangleRun& run : triangle_runs(*list, cmd, white_uv, kMinSolidArea_px2)) {
         if (run.solid != solid_bound) {
+          packer.close();
           out.push_back(callback_cmd(cmd, run.solid ? use_solid_program : use_imgui_program));
           solid_bound = run.solid;
-          open_part = false;
         }
-        if (!open_part) {
-          ImDrawCmd part = cmd;
-          part.IdxOffset = static_cast<unsigned>(indices.Size);
-          part.ElemCount = 0;
-          out.push_back(part);
-          open_part = true;
-        }
-        for (unsigned k = 0; k < run.elem_count; ++k) indices.push_back(src[run.first_elem + k]);
-        out.back().ElemCount += run.elem_count;
+        packer.open(cmd);
+        packer.append(src + run.first_elem, run.elem_count);
       }
+      packer.close();
     }
     if (solid_bound) out.push_back(callback_cmd(list->CmdBuffer.back(), use_imgui_program));
     list->CmdBuffer.swap(out);
