@@ -3,7 +3,6 @@
 #include <SDL_opengl.h>  // with GL_GLEXT_PROTOTYPES (ui/CMakeLists.txt): GL 3 entry points from libGL
 
 #include <algorithm>
-#include <utility>
 #include <vector>
 #include <cmath>
 #include <cstdint>
@@ -13,20 +12,13 @@
 namespace hdr::ui {
 
 namespace {
-// The blits queued by this frame's panels, done by paint_background().
+// The blits queued by this frame's panels, done by blit_queued_images().
 std::vector<ImageTexture::Blit> g_queued;
-
-struct PixelRect {
-  int x0, y0, x1, y1;  // framebuffer pixels, rows from the top
-};
 }  // namespace
 
-void paint_background(int fb_w, int fb_h, const ImVec4& colour) {
+void blit_queued_images(int fb_w, int fb_h) {
   const ImDrawData* dd = ImGui::GetDrawData();
   const ImVec2 off = dd ? dd->DisplayPos : ImVec2(0, 0), sc = dd ? dd->FramebufferScale : ImVec2(1, 1);
-  // 1. The images, copied 1:1 inside their panels' clip rectangles. Nothing is queued before
-  //    them in the frame, so the copies do not wait for the rasteriser.
-  std::vector<PixelRect> covered;
   for (const auto& b : g_queued) {
     const ImVec4& c = b.clip;  // truncated to pixels, as ImGui's OpenGL backend does
     const int x0 = std::max(b.x, static_cast<int>((c.x - off.x) * sc.x));
@@ -42,44 +34,8 @@ void paint_background(int fb_w, int fb_h, const ImVec4& colour) {
     glBlitFramebuffer(x0 - b.x, y0 - b.y, x1 - b.x, y1 - b.y, x0, fb_h - y0, x1, fb_h - y1, GL_COLOR_BUFFER_BIT,
                       GL_NEAREST);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
-    covered.push_back({x0, y0, x1, y1});
   }
   g_queued.clear();
-  // 2. The window colour everywhere else (the windows draw no background of their own):
-  //    scissored clears of the bands and gaps around the images.
-  glClearColor(colour.x, colour.y, colour.z, 1.0F);
-  if (covered.empty()) {
-    glClear(GL_COLOR_BUFFER_BIT);
-    return;
-  }
-  std::vector<int> ys = {0, fb_h};
-  for (const auto& r : covered) {
-    ys.push_back(r.y0);
-    ys.push_back(r.y1);
-  }
-  std::sort(ys.begin(), ys.end());
-  ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
-  glEnable(GL_SCISSOR_TEST);
-  for (size_t k = 0; k + 1 < ys.size(); ++k) {
-    const int ya = ys[k], yb = ys[k + 1];
-    std::vector<std::pair<int, int>> spans;  // images across this band
-    for (const auto& r : covered)
-      if (r.y0 <= ya && r.y1 >= yb) spans.emplace_back(r.x0, r.x1);
-    std::sort(spans.begin(), spans.end());
-    int x = 0;
-    auto clear_to = [&](int x_end) {
-      if (x_end > x) {
-        glScissor(x, fb_h - yb, x_end - x, yb - ya);
-        glClear(GL_COLOR_BUFFER_BIT);
-      }
-    };
-    for (const auto& [s0, s1] : spans) {
-      clear_to(s0);
-      x = std::max(x, s1);
-    }
-    clear_to(fb_w);
-  }
-  glDisable(GL_SCISSOR_TEST);
 }
 
 ImageTexture::~ImageTexture() {

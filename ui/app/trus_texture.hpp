@@ -9,10 +9,9 @@
 // axial panel at 1080p). A live stream costs one resample and one upload per new probe
 // frame, not per UI frame.
 //
-// The copies are done by paint_background(), first thing in the frame's rendering, and the
-// window colour is cleared around them: a copy made after the clear would have to wait for
-// the rasteriser threads to finish it (~2.5 ms of the frame at 1080p), and the pixels under
-// the images need no clearing.
+// The copies are done by blit_queued_images(), first thing in the frame's rendering after the
+// clear that run_window issues when the frame starts (the rasteriser threads clear while the UI
+// thread builds the frame; a copy waits only for what is left of the clear).
 #include <memory>
 
 #include <imgui.h>
@@ -30,7 +29,7 @@ class ImageTexture {
 
   // Queues `image` to be drawn into the screen rectangle [p0, p1) (whole pixels; dl's current
   // clip rectangle applies), stretched to fill it, under everything the windows draw (by
-  // paint_background). False (nothing drawn) without an image or when the rectangle is empty.
+  // blit_queued_images). False (nothing drawn) without an image or when the rectangle is empty.
   bool draw(ImDrawList* dl, const std::shared_ptr<const GrayImage>& image, ImVec2 p0, ImVec2 p1);
   const GrayImage* image() const { return shown_.get(); }
 
@@ -49,9 +48,9 @@ class ImageTexture {
   std::shared_ptr<const GrayImage> shown_;
 };
 
-// The frame's background, before ImGui renders its draw lists (after ImGui::Render): the
-// images queued by ImageTexture::draw this frame, then `colour` on the rest of the fb_w x fb_h
-// framebuffer. Leaves the scissor test disabled.
-void paint_background(int fb_w, int fb_h, const ImVec4& colour);
+// The images queued by ImageTexture::draw this frame, copied into the fb_w x fb_h window
+// framebuffer before ImGui renders its draw lists (after ImGui::Render: the clip rectangles'
+// display offset and scale come from its draw data).
+void blit_queued_images(int fb_w, int fb_h);
 
 }  // namespace hdr::ui

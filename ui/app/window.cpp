@@ -61,10 +61,9 @@ void draw_current_view(const AppState& s, ViewContext& ctx, Intents& out) {
 Intents draw_console(const AppState& s, ViewContext& ctx) {
   Intents out;
   const ImGuiIO& io = ImGui::GetIO();
-  // NoBackground: the three windows tile the screen, and paint_background() (trus_texture.hpp)
-  // already paints it in the window colour around the images; their own full-screen
-  // background quads would double the fill work, which on a software rasteriser (Mesa
-  // llvmpipe) is most of the frame.
+  // NoBackground: the three windows tile the screen, and each frame starts with a clear in the
+  // window colour (run_window); their own full-screen background quads would double the fill
+  // work, which on a software rasteriser (Mesa llvmpipe) is most of the frame.
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
                                  ImGuiWindowFlags_NoBackground;
@@ -191,6 +190,20 @@ int run_window(const WindowOptions& options) {
         const auto frame_start = Clock::now();
         const double cpu_start = thread_cpu_ms();
         const double process_cpu_ms_before = process_cpu_ms();
+        {
+          // The window colour first, flushed: Mesa's rasteriser threads paint the 1080p
+          // background (~2 ms of CPU) while this thread builds the frame; the image blits later
+          // wait only for what is left of it. Scissored clears around the images after the blits
+          // cost the rasteriser as much at the end of the frame, with nothing to overlap them
+          // (3 paired runs, load 4.6-5.2: mean 14.6-17.9 -> 11.0-13.3 ms, p99 30-33 -> 17-27 ms).
+          int fb_w = 0, fb_h = 0;
+          SDL_GL_GetDrawableSize(window, &fb_w, &fb_h);
+          glViewport(0, 0, fb_w, fb_h);
+          const ImVec4& bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+          glClearColor(bg.x, bg.y, bg.z, 1.0F);
+          glClear(GL_COLOR_BUFFER_BIT);
+          glFlush();
+        }
         SDL_Event e;
         while (SDL_PollEvent(&e)) {
           ImGui_ImplSDL2_ProcessEvent(&e);
@@ -216,9 +229,7 @@ int run_window(const WindowOptions& options) {
         {
           int fb_w = 0, fb_h = 0;
           SDL_GL_GetDrawableSize(window, &fb_w, &fb_h);
-          glViewport(0, 0, fb_w, fb_h);
-          // The images, then the window colour around them: the windows draw no background.
-          paint_background(fb_w, fb_h, ImGui::GetStyle().Colors[ImGuiCol_WindowBg]);
+          blit_queued_images(fb_w, fb_h);  // on the background cleared at the frame's start
         }
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         const auto t_submitted = Clock::now();
