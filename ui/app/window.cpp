@@ -179,9 +179,10 @@ int run_window(const WindowOptions& options) {
 
       FrameStats stats;      // wall time of each frame's work
       FrameStats cpu_stats;  // the UI thread's CPU time in it
-      // Where the wall time goes: the frame's CPU side (events, state, ImGui), the draw
-      // submission (clear, vertex upload, draw calls: llvmpipe bins triangles here), the wait
-      // for the rasteriser (glFinish), and the swap after the measured time.
+      // Where the wall time goes: the frame's CPU side (the background clear issued first, then
+      // events, state, ImGui, with the rasteriser threads clearing meanwhile), the draw
+      // submission (image blits, vertex upload, draw calls: llvmpipe bins triangles here), the
+      // wait for the rasteriser (glFinish), and the swap after the measured time.
       FrameStats build_stats, submit_stats, raster_stats, swap_stats;
       int counted = 0;
       double process_cpu_at_first_ms = 0.0, process_cpu_at_last_ms = 0.0;  // all threads, llvmpipe's too
@@ -271,7 +272,7 @@ int run_window(const WindowOptions& options) {
       if (options.stats && stats.count() > 0) {
         std::printf("frames: %zu  frame time mean %.2f ms  p99 %.2f ms  max %.2f ms\n", stats.count(), stats.mean_ms(),
                     stats.percentile_ms(99.0), stats.max_ms());
-        std::printf("  frame time = UI build %.2f + draw submission %.2f + rasteriser (glFinish) %.2f ms (means; rasteriser"
+        std::printf("  frame time = UI build (with the clear issued) %.2f + draw submission %.2f + rasteriser (glFinish) %.2f ms (means; rasteriser"
                     " p99 %.2f ms); then the swap, not in the frame time: mean %.2f ms  p99 %.2f ms\n",
                     build_stats.mean_ms(), submit_stats.mean_ms(), raster_stats.mean_ms(), raster_stats.percentile_ms(99.0),
                     swap_stats.mean_ms(), swap_stats.percentile_ms(99.0));
