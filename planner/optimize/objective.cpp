@@ -77,24 +77,26 @@ double DwellObjective::evaluate(const Eigen::VectorXd& t, Eigen::VectorXd& grad)
   for (Eigen::Index i = 0; i < r_.size(); ++i)
     if (r_[i] != 0) g_.noalias() += r_[i] * A_rows_.row(i).transpose();
   grad = g_.cast<double>();
-  if (!pairs_.empty() && lambda_ > 0) {
-    const double c = lambda_ / static_cast<double>(pairs_.size()) / (tau_ * tau_);
-    for (const auto& [j, k] : pairs_) {
-      const double diff = t[j] - t[k];
-      f += c * diff * diff;
-      grad[j] += 2 * c * diff;
-      grad[k] -= 2 * c * diff;
-    }
-  }
-  return f;
+  return f + modulation_penalty(pairs_, lambda_, tau_, t, &grad);
 }
 
 double DwellObjective::value(const Eigen::VectorXd& t) const {
   dose(t);
-  double f = penalty(nullptr);
-  if (!pairs_.empty() && lambda_ > 0) {
-    const double c = lambda_ / static_cast<double>(pairs_.size()) / (tau_ * tau_);
-    for (const auto& [j, k] : pairs_) f += c * (t[j] - t[k]) * (t[j] - t[k]);
+  return penalty(nullptr) + modulation_penalty(pairs_, lambda_, tau_, t, nullptr);
+}
+
+double modulation_penalty(const std::vector<std::pair<int, int>>& pairs, double lambda, double time_scale_s,
+                          const Eigen::VectorXd& t_s, Eigen::VectorXd* grad) {
+  if (pairs.empty() || !(lambda > 0)) return 0.0;
+  const double c = lambda / static_cast<double>(pairs.size()) / (time_scale_s * time_scale_s);
+  double f = 0;
+  for (const auto& [j, k] : pairs) {
+    const double diff = t_s[j] - t_s[k];
+    f += c * diff * diff;
+    if (grad) {
+      (*grad)[j] += 2 * c * diff;
+      (*grad)[k] -= 2 * c * diff;
+    }
   }
   return f;
 }

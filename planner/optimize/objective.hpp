@@ -42,6 +42,11 @@ class DwellObjective {
   mutable std::vector<float> scratch_;  // dose-volume rule thresholds (nth_element)
 };
 
+// The modulation term λ / P Σ ((t_j − t_k) / τ)² over `pairs` (P of them), added to
+// `grad` when given. 0 when there are no pairs or λ = 0.
+double modulation_penalty(const std::vector<std::pair<int, int>>& pairs, double lambda, double time_scale_s,
+                          const Eigen::VectorXd& t_s, Eigen::VectorXd* grad);
+
 // Neighbouring active dwells on the same catheter (consecutive candidate indices).
 template <class Dwells>
 std::vector<std::pair<int, int>> catheter_neighbours(const Dwells& dwells) {
