@@ -7,7 +7,8 @@
 //   V100 reaches the protocol's aim while every upper limit keeps its planning margin; while
 //   the normalised plan misses a limit (or the optimiser's own V100 is off the aim) the
 //   objective is re-weighted and the optimiser restarts warm (max_rounds; the round closest
-//   to the protocol is kept; when no scale keeps every planning margin: the middle of the
+//   to the protocol is kept; if it misses a planning margin, a constrained refinement from it
+//   is kept when closer; when no scale keeps every planning margin: the middle of the
 //   scales keeping the hard margins, else of those keeping the limits themselves, else
 //   coverage at V100 95 % + 1 pp) -> times c·t rounded to
 //   0.1 s -> metrics recomputed on the rounded times on the fine evaluation (rescaled once
@@ -47,6 +48,11 @@ struct PlannerOptions {
   // iteration) for ~120 more, for 2-5 % of the objective and no change in the protocol's
   // verdict. The cap keeps a re-plan within the OR's budget (30 ms).
   int warm_max_iterations = 40;
+  // When the best round still misses a planning margin, re-optimise once with the protocol's
+  // limits as constraints (constrained_refinement.hpp) and keep that plan if it is closer.
+  // 100 phantom seeds: 91 -> 95 plans meeting the protocol, none of the 91 lost. Plans the
+  // rounds keep within every planning margin never reach it.
+  bool constrained_refinement = true;
   double time_step_s = 0.1; // afterloader time resolution (1 / time_step_s must be an integer)
   void validate() const;
 };
@@ -57,6 +63,8 @@ struct PlanReport {
   int rounds = 0;
   int iterations = 0;             // L-BFGS iterations over all rounds
   LbfgsReport last_solver;
+  bool refinement_tried = false, refinement_used = false;  // constrained refinement (PlannerOptions)
+  int refinement_iterations = 0;                            // its L-BFGS iterations
   double dose_scale = 1.0;        // the global normalisation applied to the optimised times
   size_t dose_points = 0, active_dwells = 0, evaluation_points = 0;
   double time_dose_matrix_ms = 0, time_optimize_ms = 0, time_dose_grid_ms = 0, time_total_ms = 0;

@@ -129,30 +129,47 @@ TEST_CASE("a phantom plan honours the hdr-plan/1 contract and the default protoc
   CHECK(back.extra == p.extra);
 }
 
-TEST_CASE("reported metrics agree with a brute-force uniform 0.25-0.5 mm recomputation") {
-  const formats::Case c = make_case(5, 30.0, 16);
-  const PlanResult r = plan_case(c, builtin_protocol("boost"));
+namespace {
+
+// Agreement bounds: Vx in percentage points, Dx as a fraction of the prescription.
+struct Agreement {
+  double v_pp, d_rx, d_small_rx, d_max_rx;  // D0.1cc in d_small_rx
+};
+// Half the outside check's bounds (2 pp / 2 % / 3 % for D0.1cc, 3 % for Dmax), and the
+// outside check's own.
+constexpr Agreement kWithMargin{1.0, 0.01, 0.015, 0.03}, kContract{2.0, 0.02, 0.03, 0.03};
+
+// The plan's metrics against a brute-force uniform recomputation (0.25 mm urethra, 0.5 mm
+// elsewhere).
+void check_metrics_agree_with_brute_force(const formats::Case& c, const PlanResult& r, const Agreement& a) {
   const auto& m = r.plan.metrics;
   const double rx = c.prescription.dose_Gy;
   const dose::Tg43Kernel k(dose::SourceLibrary::builtin().get(c.source.model));
   const auto structures = anatomy::build_structures(c.structures);
   const auto roles = identify_roles(structures);
   const Dvh prostate = brute_force_dvh(*roles.target, r.plan, k, 0.5);
-  CHECK(std::fabs(m.at("prostate").at("V100_pct") - prostate.v_pct(rx)) < 1.0);
-  CHECK(std::fabs(m.at("prostate").at("V150_pct") - prostate.v_pct(1.5 * rx)) < 1.0);
-  CHECK(std::fabs(m.at("prostate").at("V200_pct") - prostate.v_pct(2.0 * rx)) < 1.0);
-  CHECK(std::fabs(m.at("prostate").at("D90_Gy") - prostate.d_pct(90)) < 0.01 * rx);
+  CHECK(std::fabs(m.at("prostate").at("V100_pct") - prostate.v_pct(rx)) < a.v_pp);
+  CHECK(std::fabs(m.at("prostate").at("V150_pct") - prostate.v_pct(1.5 * rx)) < a.v_pp);
+  CHECK(std::fabs(m.at("prostate").at("V200_pct") - prostate.v_pct(2.0 * rx)) < a.v_pp);
+  CHECK(std::fabs(m.at("prostate").at("D90_Gy") - prostate.d_pct(90)) < a.d_rx * rx);
   const Dvh urethra = brute_force_dvh(*roles.urethra, r.plan, k, 0.25);
-  CHECK(std::fabs(m.at("urethra").at("D10_Gy") - urethra.d_pct(10)) < 0.01 * rx);
-  CHECK(std::fabs(m.at("urethra").at("D0.1cc_Gy") - urethra.d_cc(0.1)) < 0.015 * rx);
-  CHECK(std::fabs(m.at("urethra").at("Dmax_Gy") - urethra.d_max_Gy()) < 0.03 * rx);
+  CHECK(std::fabs(m.at("urethra").at("D10_Gy") - urethra.d_pct(10)) < a.d_rx * rx);
+  CHECK(std::fabs(m.at("urethra").at("D0.1cc_Gy") - urethra.d_cc(0.1)) < a.d_small_rx * rx);
+  CHECK(std::fabs(m.at("urethra").at("Dmax_Gy") - urethra.d_max_Gy()) < a.d_max_rx * rx);
   const Dvh rectum = brute_force_dvh(*roles.rectum, r.plan, k, 0.5);
-  CHECK(std::fabs(m.at("rectum").at("D2cc_Gy") - rectum.d_cc(2)) < 0.01 * rx);
-  CHECK(std::fabs(m.at("rectum").at("D1cc_Gy") - rectum.d_cc(1)) < 0.01 * rx);
-  CHECK(std::fabs(m.at("rectum").at("D0.1cc_Gy") - rectum.d_cc(0.1)) < 0.015 * rx);
+  CHECK(std::fabs(m.at("rectum").at("D2cc_Gy") - rectum.d_cc(2)) < a.d_rx * rx);
+  CHECK(std::fabs(m.at("rectum").at("D1cc_Gy") - rectum.d_cc(1)) < a.d_rx * rx);
+  CHECK(std::fabs(m.at("rectum").at("D0.1cc_Gy") - rectum.d_cc(0.1)) < a.d_small_rx * rx);
   const Dvh bladder = brute_force_dvh(*roles.bladder, r.plan, k, 0.5);
-  CHECK(std::fabs(m.at("bladder").at("D2cc_Gy") - bladder.d_cc(2)) < 0.01 * rx);
-  CHECK(std::fabs(m.at("bladder").at("D1cc_Gy") - bladder.d_cc(1)) < 0.01 * rx);
+  CHECK(std::fabs(m.at("bladder").at("D2cc_Gy") - bladder.d_cc(2)) < a.d_rx * rx);
+  CHECK(std::fabs(m.at("bladder").at("D1cc_Gy") - bladder.d_cc(1)) < a.d_rx * rx);
+}
+
+}  // namespace
+
+TEST_CASE("reported metrics agree with a brute-force uniform 0.25-0.5 mm recomputation") {
+  const formats::Case c = make_case(5, 30.0, 16);
+  check_metrics_agree_with_brute_force(c, plan_case(c, builtin_protocol("boost")), kWithMargin);
 }
 
 TEST_CASE("a moved needle: column update equals a rebuild, and the warm re-plan is cheaper") {
@@ -204,7 +221,9 @@ TEST_CASE("when no scale keeps the hard margins, the plan meets every limit by a
   o.seed = 312;
   o.volume_cc = 20.0 + 50.0 * 12.0 / 39.0;
   const formats::Case c = phantom::make_phantom_case(o);
-  const PlanResult r = plan_case(c, builtin_protocol("boost"));
+  PlannerOptions po;
+  po.constrained_refinement = false;  // the scale's tiers alone (with it, V100 96.1 % and all met)
+  const PlanResult r = plan_case(c, builtin_protocol("boost"), po);
   INFO(r.report.message);
   CHECK(r.report.meets_protocol);
   double v100 = 0;
@@ -212,6 +231,35 @@ TEST_CASE("when no scale keeps the hard margins, the plan meets every limit by a
     if (k.constraint.structure == "prostate" && k.constraint.metric == "V100_pct") v100 = k.value;
   CHECK(v100 >= 95.0);
   CHECK(v100 < 96.0);  // the hard margin's coverage was given up for the rectum
+}
+
+TEST_CASE("the constrained refinement rescues a plan the penalty rounds leave outside the protocol") {
+  // Phantom seed 402 (22.6 cc, 14 needles, 19 Gy): after the rounds, the plan normalised to the
+  // coverage aim misses V200, urethra D10 and rectum D0.1cc; with the limits as constraints it
+  // meets them all. Plans the rounds get right never reach the refinement.
+  phantom::CaseOptions o;
+  o.seed = 402;
+  o.volume_cc = 20.0 + 50.0 * 2.0 / 39.0;
+  const formats::Case c = phantom::make_phantom_case(o);
+  PlannerOptions without;
+  without.constrained_refinement = false;
+  const PlanResult r0 = plan_case(c, builtin_protocol("boost"), without);
+  CHECK_FALSE(r0.report.meets_protocol);
+  CHECK_FALSE(r0.report.refinement_tried);
+  const PlanResult r = plan_case(c, builtin_protocol("boost"));
+  INFO(r.report.message);
+  CHECK(r.report.refinement_used);
+  CHECK(r.report.meets_protocol);
+  CHECK(r.plan.extra.at("optimizer").at("constrained_refinement").get<std::string>() == "used");
+  // Its metrics meet the outside check's agreement. (Not with half its margin: the bladder's
+  // D2cc / D1cc read 1.4 / 1.6 % of Rx above a uniform 0.5 mm recomputation here, the 1 mm
+  // sampling of the hot bladder wall next to the base's dwells; a uniform 1 mm recomputation
+  // reads the same.)
+  check_metrics_agree_with_brute_force(c, r, kContract);
+  // A plan the rounds meet: no refinement.
+  const PlanResult easy = plan_case(make_case(11, 40.0, 18), builtin_protocol("boost"));
+  CHECK(easy.report.meets_protocol);
+  CHECK_FALSE(easy.report.refinement_tried);
 }
 
 TEST_CASE("bad cases are refused with a clear message") {
