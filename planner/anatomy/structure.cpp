@@ -89,6 +89,20 @@ bool StructureGeometry::contains(double x_mm, double y_mm, double z_mm) const {
   return k && slabs_[*k].polygon.contains(x_mm, y_mm);
 }
 
+double StructureGeometry::inside_fraction_z(double x_mm, double y_mm, double z_lo_mm, double z_hi_mm) const {
+  HDR_ASSERT(z_hi_mm > z_lo_mm, "inside_fraction_z: empty segment");
+  if (!has_volume() || z_hi_mm <= slabs_.front().z_lo_mm || z_lo_mm >= slabs_.back().z_hi_mm) return 0.0;
+  double inside_mm = 0;
+  // From the first slab ending above z_lo (slabs are contiguous and sorted) to the last
+  // starting below z_hi: one or two for a cell thinner than a slab.
+  auto it = std::upper_bound(slabs_.begin(), slabs_.end(), z_lo_mm, [](double z, const Slab& s) { return z < s.z_hi_mm; });
+  for (; it != slabs_.end() && it->z_lo_mm < z_hi_mm; ++it) {
+    const double overlap = std::min(z_hi_mm, it->z_hi_mm) - std::max(z_lo_mm, it->z_lo_mm);
+    if (overlap > 0 && it->polygon.contains(x_mm, y_mm)) inside_mm += overlap;
+  }
+  return std::min(1.0, inside_mm / (z_hi_mm - z_lo_mm));
+}
+
 std::optional<double> StructureGeometry::signed_inplane_distance_mm(double x_mm, double y_mm, double z_mm) const {
   const auto k = slab_at(z_mm);
   if (!k) return std::nullopt;

@@ -45,6 +45,10 @@ class StructureGeometry {
   // The slab containing z, if any.
   std::optional<size_t> slab_at(double z_mm) const;
   bool contains(double x_mm, double y_mm, double z_mm) const;
+  // The fraction of the segment x = x_mm, y = y_mm, z in [z_lo_mm, z_hi_mm) that lies inside:
+  // the exact through-plane share of a cell whose in-plane membership is taken at its centre.
+  // (A cell centred on a slab plane is not all in the upper slab, as contains() would have it.)
+  double inside_fraction_z(double x_mm, double y_mm, double z_lo_mm, double z_hi_mm) const;
   // In-plane distance from (x, y) to the outline of the slab at z: negative inside, positive
   // outside; nothing when no slab covers z.
   std::optional<double> signed_inplane_distance_mm(double x_mm, double y_mm, double z_mm) const;

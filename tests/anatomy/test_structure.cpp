@@ -48,6 +48,23 @@ TEST_CASE("volume follows the planar extrusion convention (end slabs one full sp
   CHECK_FALSE(u.slab_at(-1.01).has_value());
 }
 
+TEST_CASE("the through-plane inside fraction of a segment follows the slabs exactly") {
+  // Squares 10 mm at z = 0 and 5 (slabs [-2.5, 2.5), [2.5, 7.5)), then a 4 mm square at z = 10
+  // (slab [7.5, 12.5)): the point (7, 7) is inside the first two slabs, outside the third.
+  Structure st = stack({0, 5}, square(0, 0, 10));
+  st.slices.push_back({10.0, square(0, 0, 4)});
+  const auto g = anatomy::StructureGeometry::build(st);
+  CHECK(g.inside_fraction_z(7, 7, 0, 1) == doctest::Approx(1.0));
+  CHECK(g.inside_fraction_z(7, 7, -3.5, -1.5) == doctest::Approx(0.5));   // half below the first slab
+  CHECK(g.inside_fraction_z(7, 7, 6.5, 8.5) == doctest::Approx(0.5));     // half in the small slab, outside it
+  CHECK(g.inside_fraction_z(2, 2, 6.5, 8.5) == doctest::Approx(1.0));     // inside both
+  CHECK(g.inside_fraction_z(7, 7, 12.5, 13.5) == doctest::Approx(0.0));   // beyond the last slab
+  CHECK(g.inside_fraction_z(20, 7, 0, 1) == doctest::Approx(0.0));        // outside in-plane
+  // A cell centred on the plane z = 7.5: contains() gives the upper slab's answer for all of it.
+  CHECK_FALSE(g.contains(7, 7, 7.5));
+  CHECK(g.inside_fraction_z(7, 7, 7.0, 8.0) == doctest::Approx(0.5));
+}
+
 TEST_CASE("either winding order gives the same area, volume and inside test") {
   auto poly = square(-5, -5, 10);
   const auto a = anatomy::StructureGeometry::build(stack({0, 5}, poly));

@@ -131,45 +131,38 @@ TEST_CASE("a phantom plan honours the hdr-plan/1 contract and the default protoc
 
 namespace {
 
-// Agreement bounds: Vx in percentage points, Dx as a fraction of the prescription.
-struct Agreement {
-  double v_pp, d_rx, d_small_rx, d_max_rx;  // D0.1cc in d_small_rx
-};
-// Half the outside check's bounds (2 pp / 2 % / 3 % for D0.1cc, 3 % for Dmax), and the
-// outside check's own.
-constexpr Agreement kWithMargin{1.0, 0.01, 0.015, 0.03}, kContract{2.0, 0.02, 0.03, 0.03};
-
 // The plan's metrics against a brute-force uniform recomputation (0.25 mm urethra, 0.5 mm
-// elsewhere).
-void check_metrics_agree_with_brute_force(const formats::Case& c, const PlanResult& r, const Agreement& a) {
+// elsewhere), within half the outside check's bounds (2 pp / 2 % of Rx / 3 % for D0.1cc;
+// Dmax its 3 %).
+void check_metrics_agree_with_brute_force(const formats::Case& c, const PlanResult& r) {
   const auto& m = r.plan.metrics;
   const double rx = c.prescription.dose_Gy;
   const dose::Tg43Kernel k(dose::SourceLibrary::builtin().get(c.source.model));
   const auto structures = anatomy::build_structures(c.structures);
   const auto roles = identify_roles(structures);
   const Dvh prostate = brute_force_dvh(*roles.target, r.plan, k, 0.5);
-  CHECK(std::fabs(m.at("prostate").at("V100_pct") - prostate.v_pct(rx)) < a.v_pp);
-  CHECK(std::fabs(m.at("prostate").at("V150_pct") - prostate.v_pct(1.5 * rx)) < a.v_pp);
-  CHECK(std::fabs(m.at("prostate").at("V200_pct") - prostate.v_pct(2.0 * rx)) < a.v_pp);
-  CHECK(std::fabs(m.at("prostate").at("D90_Gy") - prostate.d_pct(90)) < a.d_rx * rx);
+  CHECK(std::fabs(m.at("prostate").at("V100_pct") - prostate.v_pct(rx)) < 1.0);
+  CHECK(std::fabs(m.at("prostate").at("V150_pct") - prostate.v_pct(1.5 * rx)) < 1.0);
+  CHECK(std::fabs(m.at("prostate").at("V200_pct") - prostate.v_pct(2.0 * rx)) < 1.0);
+  CHECK(std::fabs(m.at("prostate").at("D90_Gy") - prostate.d_pct(90)) < 0.01 * rx);
   const Dvh urethra = brute_force_dvh(*roles.urethra, r.plan, k, 0.25);
-  CHECK(std::fabs(m.at("urethra").at("D10_Gy") - urethra.d_pct(10)) < a.d_rx * rx);
-  CHECK(std::fabs(m.at("urethra").at("D0.1cc_Gy") - urethra.d_cc(0.1)) < a.d_small_rx * rx);
-  CHECK(std::fabs(m.at("urethra").at("Dmax_Gy") - urethra.d_max_Gy()) < a.d_max_rx * rx);
+  CHECK(std::fabs(m.at("urethra").at("D10_Gy") - urethra.d_pct(10)) < 0.01 * rx);
+  CHECK(std::fabs(m.at("urethra").at("D0.1cc_Gy") - urethra.d_cc(0.1)) < 0.015 * rx);
+  CHECK(std::fabs(m.at("urethra").at("Dmax_Gy") - urethra.d_max_Gy()) < 0.03 * rx);
   const Dvh rectum = brute_force_dvh(*roles.rectum, r.plan, k, 0.5);
-  CHECK(std::fabs(m.at("rectum").at("D2cc_Gy") - rectum.d_cc(2)) < a.d_rx * rx);
-  CHECK(std::fabs(m.at("rectum").at("D1cc_Gy") - rectum.d_cc(1)) < a.d_rx * rx);
-  CHECK(std::fabs(m.at("rectum").at("D0.1cc_Gy") - rectum.d_cc(0.1)) < a.d_small_rx * rx);
+  CHECK(std::fabs(m.at("rectum").at("D2cc_Gy") - rectum.d_cc(2)) < 0.01 * rx);
+  CHECK(std::fabs(m.at("rectum").at("D1cc_Gy") - rectum.d_cc(1)) < 0.01 * rx);
+  CHECK(std::fabs(m.at("rectum").at("D0.1cc_Gy") - rectum.d_cc(0.1)) < 0.015 * rx);
   const Dvh bladder = brute_force_dvh(*roles.bladder, r.plan, k, 0.5);
-  CHECK(std::fabs(m.at("bladder").at("D2cc_Gy") - bladder.d_cc(2)) < a.d_rx * rx);
-  CHECK(std::fabs(m.at("bladder").at("D1cc_Gy") - bladder.d_cc(1)) < a.d_rx * rx);
+  CHECK(std::fabs(m.at("bladder").at("D2cc_Gy") - bladder.d_cc(2)) < 0.01 * rx);
+  CHECK(std::fabs(m.at("bladder").at("D1cc_Gy") - bladder.d_cc(1)) < 0.01 * rx);
 }
 
 }  // namespace
 
 TEST_CASE("reported metrics agree with a brute-force uniform 0.25-0.5 mm recomputation") {
   const formats::Case c = make_case(5, 30.0, 16);
-  check_metrics_agree_with_brute_force(c, plan_case(c, builtin_protocol("boost")), kWithMargin);
+  check_metrics_agree_with_brute_force(c, plan_case(c, builtin_protocol("boost")));
 }
 
 TEST_CASE("a moved needle: column update equals a rebuild, and the warm re-plan is cheaper") {
@@ -251,11 +244,10 @@ TEST_CASE("the constrained refinement rescues a plan the penalty rounds leave ou
   CHECK(r.report.refinement_used);
   CHECK(r.report.meets_protocol);
   CHECK(r.plan.extra.at("optimizer").at("constrained_refinement").get<std::string>() == "used");
-  // Its metrics meet the outside check's agreement. (Not with half its margin: the bladder's
-  // D2cc / D1cc read 1.4 / 1.6 % of Rx above a uniform 0.5 mm recomputation here, the 1 mm
-  // sampling of the hot bladder wall next to the base's dwells; a uniform 1 mm recomputation
-  // reads the same.)
-  check_metrics_agree_with_brute_force(c, r, kContract);
+  // Its metrics agree with a brute-force recomputation as any plan's do. (Its bladder's hot
+  // face lies on a slab plane where 0.5 mm cells were centred: counted whole, they read
+  // D2cc / D1cc 1.4 / 1.6 % of Rx high before cells took their through-plane share.)
+  check_metrics_agree_with_brute_force(c, r);
   // A plan the rounds meet: no refinement.
   const PlanResult easy = plan_case(make_case(11, 40.0, 18), builtin_protocol("boost"));
   CHECK(easy.report.meets_protocol);
