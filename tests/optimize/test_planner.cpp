@@ -27,6 +27,15 @@ formats::Case make_case(uint64_t seed, double volume_cc, int catheters) {
   return phantom::make_phantom_case(o);
 }
 
+// The i-th case of a 40-seed phantom sweep over 20-70 cc (its needle count drawn by the seed),
+// as the planner's fresh-seed sweeps generate them.
+formats::Case sweep_case(uint64_t seed, int i) {
+  phantom::CaseOptions o;
+  o.seed = seed;
+  o.volume_cc = 20.0 + 50.0 * i / 39.0;
+  return phantom::make_phantom_case(o);
+}
+
 // Distance from p to the catheter polyline and whether its projection lies on the path.
 double distance_to_path(const formats::Catheter& c, const Eigen::Vector3d& p, Eigen::Vector3d* tangent) {
   double best = 1e300;
@@ -210,10 +219,7 @@ TEST_CASE("when no scale keeps the hard margins, the plan meets every limit by a
   // its 1 pp hard margin (V100 >= 96 %) puts the rectum's D0.1cc 0.05 Gy over its limit, and a
   // rectum D0.1cc 1.5 % under it takes V100 under 96 %; between the limits themselves there
   // is room. Before the third tier this plan kept V100 96 % and failed the rectum.
-  phantom::CaseOptions o;
-  o.seed = 312;
-  o.volume_cc = 20.0 + 50.0 * 12.0 / 39.0;
-  const formats::Case c = phantom::make_phantom_case(o);
+  const formats::Case c = sweep_case(312, 12);
   PlannerOptions po;
   po.constrained_refinement = false;  // the scale's tiers alone (with it, V100 96.1 % and all met)
   const PlanResult r = plan_case(c, builtin_protocol("boost"), po);
@@ -230,10 +236,7 @@ TEST_CASE("the constrained refinement rescues a plan the penalty rounds leave ou
   // Phantom seed 402 (22.6 cc, 14 needles, 19 Gy): after the rounds, the plan normalised to the
   // coverage aim misses V200, urethra D10 and rectum D0.1cc; with the limits as constraints it
   // meets them all. Plans the rounds get right never reach the refinement.
-  phantom::CaseOptions o;
-  o.seed = 402;
-  o.volume_cc = 20.0 + 50.0 * 2.0 / 39.0;
-  const formats::Case c = phantom::make_phantom_case(o);
+  const formats::Case c = sweep_case(402, 2);
   PlannerOptions without;
   without.constrained_refinement = false;
   const PlanResult r0 = plan_case(c, builtin_protocol("boost"), without);
