@@ -117,7 +117,11 @@ std::vector<Cell> base_cells(const anatomy::StructureGeometry& s, double h, bool
         if (!near[idx]) continue;
         const auto x = static_cast<float>(g.origin_mm[0] + i * h), y = static_cast<float>(g.origin_mm[1] + j * h),
                    z = static_cast<float>(g.origin_mm[2] + k * h);
-        const float inside = inside_fraction(s, x, y, z, static_cast<float>(h));
+        // Within one slab the mask's centre test is the answer (and costs no second polygon
+        // test); only cells across a slab plane or the structure's end need their share.
+        const double zc = static_cast<double>(z);
+        const auto lo = s.slab_at(zc - 0.5 * h), hi = s.slab_at(std::nextafter(zc + 0.5 * h, zc));
+        const float inside = lo && lo == hi ? (mask[idx] ? 1.0f : 0.0f) : inside_fraction(s, x, y, z, static_cast<float>(h));
         // Ring cells stay (outside too): a hot one is split and its inside children found.
         if (inside > 0 || with_ring) cells.push_back({x, y, z, static_cast<float>(h), inside});
       }
