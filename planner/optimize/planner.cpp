@@ -327,6 +327,22 @@ PlanResult PlanningSession::run(double matrix_ms) {
   double optimize_ms = 0;
   double best_shortfall = 0;
   Eigen::VectorXd best_t;
+  // A candidate's verdict on the coarse evaluation: its scale and the planning margins it
+  // misses at that scale (the rounds and the refinement are judged alike).
+  struct Verdict {
+    ScaleChoice scale;
+    std::vector<Miss> misses;
+    double shortfall = 0;
+  };
+  auto judge = [&](const Eigen::VectorXd& times_s) {
+    const std::vector<double> tv(times_s.data(), times_s.data() + n);
+    const PlanEvaluation ev = evaluate_plan(roles_, *kernel_, geometry_, tv, sk, rx, EvaluationOptions::coarse(options_.threads));
+    Verdict v;
+    v.scale = choose_scale(protocol_, ev, rx);
+    v.misses = planning_misses(protocol_, ev, rx, v.scale.c);
+    v.shortfall = planning_shortfall(v.misses);
+    return v;
+  };
   // One objective for all rounds: it reads points_, which re-weighting replaces in place.
   const auto t_obj = Clock::now();
   const DwellObjective obj(A_, points_, pairs, protocol_.modulation_weight, time_scale_s_);
@@ -338,17 +354,13 @@ PlanResult PlanningSession::run(double matrix_ms) {
     rep.iterations += rep.last_solver.iterations;
     rep.time_solver_ms += ms_since(t0);
     rep.rounds = round + 1;
-    std::vector<double> tv(t.data(), t.data() + n);
-    const PlanEvaluation ev = evaluate_plan(roles_, *kernel_, geometry_, tv, sk, rx, EvaluationOptions::coarse(options_.threads));
-    const ScaleChoice ch = choose_scale(protocol_, ev, rx);
+    const Verdict v = judge(t);
     // Keep the best round: re-weighting moves the plan along its trade-offs and may make it
     // worse; the final plan is the round closest to the protocol (ties: the earlier).
-    const std::vector<Miss> misses = planning_misses(protocol_, ev, rx, ch.c);
-    const double shortfall = planning_shortfall(misses);
-    if (round == 0 || shortfall < best_shortfall) {
-      best_shortfall = shortfall;
+    if (round == 0 || v.shortfall < best_shortfall) {
+      best_shortfall = v.shortfall;
       best_t = t;
-      c = ch.c;
+      c = v.scale.c;
     }
     optimize_ms += ms_since(t0);
     if (best_shortfall <= 0 || round + 1 == options_.max_rounds) break;
@@ -361,13 +373,13 @@ PlanResult PlanningSession::run(double matrix_ms) {
     //    exempts fewer points, by hot_fraction_gain × the miss (the rule's level stays where the
     //    protocol's limit is; a larger weight did not move a DVH point the rule already held);
     //  - each organ limit missed: its group's weight doubles (twice when two of its limits are).
-    if (std::fabs(ch.coverage_c - 1.0) > coverage_tolerance)
+    if (std::fabs(v.scale.coverage_c - 1.0) > coverage_tolerance)
       for (auto g : {PointGroup::target_surface, PointGroup::target_volume, PointGroup::boost}) {
         double& f = scale_.min_pct_factor[static_cast<int>(g)];
-        f = std::clamp(f * std::clamp(ch.coverage_c, 1.0 / max_coverage_step, max_coverage_step), min_coverage_factor,
+        f = std::clamp(f * std::clamp(v.scale.coverage_c, 1.0 / max_coverage_step, max_coverage_step), min_coverage_factor,
                        max_coverage_factor);
       }
-    for (const Miss& m : misses) {
+    for (const Miss& m : v.misses) {
       const Constraint& k = m.result.constraint;
       if (!k.is_max) continue;
       const int g = group_of(k.structure, roles_);
@@ -396,14 +408,11 @@ PlanResult PlanningSession::run(double matrix_ms) {
                                                        time_scale_s_, tr, ro);
     rep.refinement_tried = true;
     rep.refinement_iterations = rr.inner_iterations;
-    std::vector<double> tv(tr.data(), tr.data() + n);
-    const PlanEvaluation ev = evaluate_plan(roles_, *kernel_, geometry_, tv, sk, rx, EvaluationOptions::coarse(options_.threads));
-    const ScaleChoice ch = choose_scale(protocol_, ev, rx);
-    const double shortfall = planning_shortfall(planning_misses(protocol_, ev, rx, ch.c));
-    if (shortfall < best_shortfall) {
-      best_shortfall = shortfall;
+    const Verdict v = judge(tr);
+    if (v.shortfall < best_shortfall) {
+      best_shortfall = v.shortfall;
       best_t = tr;
-      c = ch.c;
+      c = v.scale.c;
       rep.refinement_used = true;
     }
     optimize_ms += ms_since(t0);
