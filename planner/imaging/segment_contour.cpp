@@ -16,17 +16,17 @@ constexpr double kNeedleInsideCost = 2.0;
 
 }  // namespace
 
-// Per ray about (cx, cy): the radius a contour must exceed to hold the frame's tracked needles
-// (needle centre + 1.5 mm), 0 where no needle lies.
-std::vector<double> needle_floor(const Prepared& p, size_t k, double cx, double cy, int N) {
+std::vector<double> needle_floor(const Prepared& p, size_t k, double cx, double cy, int N, double margin_mm,
+                                 const std::vector<double>* held_by) {
   std::vector<double> f(static_cast<size_t>(N), 0.0);
   for (const auto& e : p.needles[k]) {
     const double dx = e[0] - cx, dy = e[1] - cy, rho = std::hypot(dx, dy);
     if (rho < 1.0) continue;
     const double phi = std::atan2(dy, dx), half = std::atan2(1.0, rho);
+    if (held_by && rho > (*held_by)[static_cast<size_t>(std::lround(phi / (2 * kPi) * N + N)) % static_cast<size_t>(N)]) continue;
     for (int t = 0; t < N; ++t) {
       const double th = 2 * kPi * t / N;
-      if (std::abs(std::remainder(th - phi, 2 * kPi)) <= half + kPi / N) f[static_cast<size_t>(t)] = std::max(f[static_cast<size_t>(t)], rho + 1.5);
+      if (std::abs(std::remainder(th - phi, 2 * kPi)) <= half + kPi / N) f[static_cast<size_t>(t)] = std::max(f[static_cast<size_t>(t)], rho + margin_mm);
     }
   }
   return f;

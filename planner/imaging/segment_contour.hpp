@@ -11,8 +11,10 @@
 namespace hdr::imaging::seg {
 
 // Per ray about (cx, cy): the radius a contour must exceed to hold the frame's tracked needles
-// (needle centre + 1.5 mm), 0 where no needle lies.
-std::vector<double> needle_floor(const Prepared& p, size_t k, double cx, double cy, int N);
+// (needle centre + `margin_mm`), 0 where no needle lies; with `held_by` (radii per ray), only
+// for the needles that shape holds.
+std::vector<double> needle_floor(const Prepared& p, size_t k, double cx, double cy, int N, double margin_mm,
+                                 const std::vector<double>* held_by = nullptr);
 
 // Closed contour by dynamic programming over polar rays about (cx, cy). Returns radii.
 std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy, const std::vector<double>& prior,
