@@ -178,7 +178,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
     const std::vector<double> floor = needle_floor(p, k, c0.cx, c0.cy, N, kNeedleFloor_mm, &start_shape);
     r1[k] = smooth_shape(polar_dp(p, k, c0.cx, c0.cy, start_shape, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r,
                                   -std::numeric_limits<double>::infinity(), nullptr, &floor));
-    contrast[k] = boundary_contrast(p, p.grids[k], c0.cx, c0.cy, r1[k], c0.sign);
+    contrast[k] = boundary_contrast(p, k, c0.cx, c0.cy, r1[k], c0.sign);
     double sx = 0, sy = 0;
     for (int t = 0; t < N; ++t) {
       const double th = 2 * kPi * t / N;
@@ -231,7 +231,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
     const auto c = centre_at(k);
     const std::vector<double> floor = needle_floor(p, k, c[0], c[1], N, kNeedleFloor_mm, &prior);
     r2[k] = smooth_shape(polar_dp(p, k, c[0], c[1], prior, o.prior_weight, r_lo, r_hi, c0.sign, rectum_r, fluid_below, cap, &floor));
-    contrast2[k] = boundary_contrast(p, p.grids[k], c[0], c[1], r2[k], c0.sign, fluid_below);
+    contrast2[k] = boundary_contrast(p, k, c[0], c[1], r2[k], c0.sign, fluid_below);
   };
   {
     // The reference frame's prior: the start ellipse, scaled to its pass-1 size.
@@ -264,7 +264,7 @@ SegmentationResult segment_sweep(const Sweep& sweep, const SegmentationOptions& 
   std::vector<double> tissue_contrast(n);
   for (size_t k = 0; k < n; ++k) {
     const auto c = centre_at(k);
-    tissue_contrast[k] = boundary_contrast(p, p.grids[k], c[0], c[1], r2[k], c0.sign, fluid_below, true);
+    tissue_contrast[k] = boundary_contrast(p, k, c[0], c[1], r2[k], c0.sign, fluid_below, true);
   }
   for (size_t k = 0; k < n; ++k) {
     double mr = 0;

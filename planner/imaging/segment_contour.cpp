@@ -52,7 +52,8 @@ std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy,
       for (int j = 0; j < M; ++j) {
         const double r = r_lo + j * dr;
         if (!g.inside(cx + r * ux, cy + r * uy)) break;
-        run = static_cast<double>(g.sample(cx + r * ux, cy + r * uy)) < fluid_below ? run + 1 : 0;
+        const double x = cx + r * ux, y = cy + r * uy;
+        run = is_fluid(p, fi, x, y, static_cast<double>(g.sample(x, y)), fluid_below) ? run + 1 : 0;
         if (run * dr >= 5.0) {
           fluid_cap = std::max(r_lo + dr, r - (run - 1) * dr);
           break;
@@ -74,8 +75,8 @@ std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy,
         // Anechoic fluid (bladder, cysts) far darker than the gland's interior is never gland:
         // a boundary just outside gland-like tissue is an edge whatever the polarity, and a
         // contour whose inside band is fluid is wrong.
-        if (gin < fluid_below) c += 6.0;
-        else if (gout < fluid_below) c = -std::min(std::abs(gout - gin) / p.scale, 3.0);
+        if (is_fluid(p, fi, cx + (r - delta) * ux, cy + (r - delta) * uy, gin, fluid_below)) c += 6.0;
+        else if (is_fluid(p, fi, cx + (r + delta) * ux, cy + (r + delta) * uy, gout, fluid_below)) c = -std::min(std::abs(gout - gin) / p.scale, 3.0);
       }
       if (floor && r < (*floor)[static_cast<size_t>(k)]) c += kNeedleInsideCost;
       const double rp = prior[static_cast<size_t>(k)];
@@ -148,8 +149,9 @@ std::vector<double> smooth_shape(const std::vector<double>& r) {
 }
 
 // Boundary contrast in noise units (sign-corrected): outside band minus inside band.
-double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, double cy, const std::vector<double>& r, int sign,
+double boundary_contrast(const Prepared& p, size_t k_frame, double cx, double cy, const std::vector<double>& r, int sign,
                          double fluid_below, bool tissue_only) {
+  const WorkingGrid& g = p.grids[k_frame];
   const int N = static_cast<int>(r.size());
   double sum = 0;
   int n = 0;
@@ -167,8 +169,10 @@ double boundary_contrast(const Prepared& p, const WorkingGrid& g, double cx, dou
       in += static_cast<double>(g.sample(xi, yi));
       out += static_cast<double>(g.sample(xo, yo));
     }
-    if (!ok || (tissue_only && out / 3.0 < fluid_below)) continue;
-    sum += out / 3.0 < fluid_below ? std::abs(out - in) / 3.0 : sign * (out - in) / 3.0;  // fluid outside: an edge either way
+    if (!ok) continue;
+    const bool fluid_outside = is_fluid(p, k_frame, cx + (R + 2.0) * ux, cy + (R + 2.0) * uy, out / 3.0, fluid_below);
+    if (tissue_only && fluid_outside) continue;
+    sum += fluid_outside ? std::abs(out - in) / 3.0 : sign * (out - in) / 3.0;  // fluid outside: an edge either way
     ++n;
   }
   return n > N / 3 ? sum / n / p.scale : 0.0;

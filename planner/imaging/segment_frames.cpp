@@ -33,6 +33,16 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
     cv::Mat nz = g.img > 0.5f;
     cv::Mat light;
     cv::GaussianBlur(g.img, light, cv::Size(0, 0), 0.75 / o.working_mm);
+    cv::Mat texture;
+    {
+      const int box = std::max(3, static_cast<int>(std::lround(kTextureWindow_mm / o.working_mm)));
+      cv::Mat m1, m2;
+      cv::blur(g.img, m1, cv::Size(box, box));
+      cv::blur(g.img.mul(g.img), m2, cv::Size(box, box));
+      cv::Mat var = m2 - m1.mul(m1);
+      cv::max(var, 0.0, var);
+      cv::sqrt(var, texture);
+    }
     std::vector<std::array<double, 2>> frame_needles;
     // Specular reflectors (needles and their reverberation tails, calcifications) found as
     // compact echoes far above their local surroundings — not simply the brightest pixels, which
@@ -189,12 +199,14 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
     if (!p.z.empty() && std::abs(f.z_mm - p.z.back()) < 1e-6) {  // repeated position: average
       p.grids.back().img += g.img;
       p.light.back() += light;
+      p.texture.back() += texture;
       p.needle_echoes.back().insert(p.needle_echoes.back().end(), frame_needles.begin(), frame_needles.end());
       counts.back() += 1;
     } else {
       p.z.push_back(f.z_mm);
       p.grids.push_back(std::move(g));
       p.light.push_back(light);
+      p.texture.push_back(texture);
       p.needle_echoes.push_back(std::move(frame_needles));
       counts.push_back(1);
     }
@@ -203,6 +215,7 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
     if (counts[k] > 1) {
       p.grids[k].img /= counts[k];
       p.light[k] /= counts[k];
+      p.texture[k] /= counts[k];
     }
     // A ~4.5 mm median: rank statistics ignore what is left of needle tails and smooth speckle.
     cv::Mat m8;
@@ -235,20 +248,36 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
   cv::erode(p.mask, p.mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * e + 1, 2 * e + 1)));
   // Anechoic fluid per position: the bladder beyond the base (a sweep may run on well into it).
   // Pixels under a quarter of the frame's median grey inside the imaged region (near the
-  // display floor: a dark gland at 8 dB less gain stays above it, not under a third).
+  // display floor: a dark gland at 8 dB less gain stays above it, not under a third) and, as
+  // far as the texture tells them apart, without speckle (kFluidTextureShare).
   const double px_mm2 = p.grids[0].step_mm * p.grids[0].step_y_mm;
   std::vector<bool> gland_like(p.z.size());
+  p.speckle_sd.assign(p.z.size(), 0.0);
+  const int rim_px = std::max(1, static_cast<int>(std::lround(kTextureWindow_mm / 2 / o.working_mm)));
+  const cv::Mat rim_kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * rim_px + 1, 2 * rim_px + 1));
   for (size_t k = 0; k < p.z.size(); ++k) {
     const cv::Mat& m = p.grids[k].img;
-    std::vector<float> w;
+    std::vector<float> w, t;
     for (int r = 0; r < m.rows; r += 2)
       for (int c = 0; c < m.cols; c += 2)
-        if (p.mask.at<std::uint8_t>(r, c)) w.push_back(m.at<float>(r, c));
+        if (p.mask.at<std::uint8_t>(r, c)) {
+          w.push_back(m.at<float>(r, c));
+          t.push_back(p.texture[k].at<float>(r, c));
+        }
     if (w.empty()) continue;
     std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(w.size() / 2), w.end());
-    const float floor_level = 0.25f * w[w.size() / 2];
-    const double fluid = static_cast<double>(std::count_if(w.begin(), w.end(), [&](float x) { return x < floor_level; })) * 4.0 * px_mm2;
-    gland_like[k] = fluid < kFluidArea_mm2;
+    std::nth_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end());
+    p.speckle_sd[k] = static_cast<double>(t[t.size() / 2]);
+    // Dark and speckle-free, then grown back over the rim the texture window blurs (a pixel
+    // within half the window of the fluid's edge sees the tissue beyond it), dark pixels only.
+    // When that is most of the dark region, the dark region is fluid with its rim; otherwise
+    // the dark region is mostly textured (a dark gland at low gain) and only that part is fluid.
+    const cv::Mat dark = (m < 0.25 * static_cast<double>(w[w.size() / 2])) & p.mask;
+    cv::Mat fluid = dark & (p.texture[k] < kFluidTextureShare * p.speckle_sd[k]);
+    cv::dilate(fluid, fluid, rim_kernel);
+    fluid &= dark;
+    const int n_dark = cv::countNonZero(dark), n_fluid = cv::countNonZero(fluid);
+    gland_like[k] = static_cast<double>(2 * n_fluid >= n_dark ? n_dark : n_fluid) * px_mm2 < kFluidArea_mm2;
   }
   // The middle of the sweep: the middle half of the longest run of positions without a large
   // fluid region (of all positions when that run is short).

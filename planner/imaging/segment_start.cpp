@@ -241,7 +241,7 @@ StartShape refine_start(const Prepared& p, const Circle& c, const std::vector<si
       const std::vector<double> floor = needle_floor(p, frames[q], c.cx, c.cy, N, 1.5);
       per_frame[q] = smooth_shape(polar_dp(p, frames[q], c.cx, c.cy, h.radii, o.prior_weight, 3.0, r_hi, c.sign, rectum_r,
                                            -std::numeric_limits<double>::infinity(), nullptr, &floor));
-      h.contrast += boundary_contrast(p, p.grids[frames[q]], c.cx, c.cy, per_frame[q], c.sign) / static_cast<double>(frames.size());
+      h.contrast += boundary_contrast(p, frames[q], c.cx, c.cy, per_frame[q], c.sign) / static_cast<double>(frames.size());
     }
     for (int t = 0; t < N; ++t) {
       w.clear();
