@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "planner/common/error.hpp"
 #include "planner/formats/structures_io.hpp"
 #include "planner/imaging/evaluation.hpp"
 #include "planner/imaging/needles.hpp"
@@ -191,4 +192,21 @@ TEST_CASE("a dark gland at 6 dB less gain is tissue, not fluid: its speckle tell
   CHECK(o.a.dice >= 0.9);
   CHECK(o.slices == o.truth_slices);
   CHECK(std::abs(o.dv_pct) <= 10.0);
+}
+
+TEST_CASE("a sweep with no outline anywhere (uniform grey) is refused, not contoured") {
+  // Presence is judged against the reference frame's contrast: with none at all, every frame
+  // had passed and a contour was reported on each.
+  Sweep sweep;
+  for (int k = 0; k < 8; ++k) {
+    Frame f;
+    f.image.width = 300;
+    f.image.height = 200;
+    f.image.spacing_mm = {0.25, 0.25};
+    f.image.origin_mm = {-37.5, -10.0};
+    f.image.pixels.assign(300 * 200, 128);
+    f.z_mm = -14.0 + 4.0 * k;
+    sweep.frames.push_back(f);
+  }
+  CHECK_THROWS_WITH_AS(segment_sweep(sweep), doctest::Contains("no gland outline"), hdr::Error);
 }
