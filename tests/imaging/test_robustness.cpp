@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "planner/common/error.hpp"
@@ -21,6 +22,18 @@ namespace {
 SimulationOptions test_options(int seed) {
   SimulationOptions o;
   o.needle_count = hdr::test::test_needle_count(seed);
+  return o;
+}
+
+// eval_imaging's sweep of a seed with its drawn image quality pushed: the PSF widened by
+// `psf_factor`, the gain changed by `gain_dB`.
+SimulationOptions eval_options_pushed(int seed, double psf_factor, double gain_dB) {
+  SimulationOptions o;
+  o.needle_count = hdr::test::eval_needle_count(seed);
+  auto q = random_anatomy(static_cast<std::uint64_t>(seed), o).quality;
+  q.psf_scale *= psf_factor;
+  q.gain_dB += gain_dB;
+  o.quality = q;
   return o;
 }
 
@@ -124,12 +137,7 @@ TEST_CASE("a dark gland at 8 dB less gain is not taken for the bladder (seed 300
   // Frames are judged free of the bladder by their anechoic area (grey under a quarter of the
   // frame's median). Under a third, this gland's interior counted as fluid on every frame, the
   // sweep's middle fell on the apex and one slice was contoured (Dice 0); now Dice 0.966.
-  SimulationOptions opt;
-  opt.needle_count = hdr::test::eval_needle_count(3003);  // 0
-  auto q = random_anatomy(3003, opt).quality;
-  q.gain_dB -= 8.0;
-  opt.quality = q;
-  const auto o = segment_and_compare(simulate_sweep(3003, opt));
+  const auto o = segment_and_compare(simulate_sweep(3003, eval_options_pushed(3003, 1.0, -8.0)));
   CHECK(o.slices == o.truth_slices);
   CHECK(o.a.dice >= 0.92);
 }
@@ -154,12 +162,7 @@ TEST_CASE("a blurrier scanner (PSF 1.6 times the drawn one): blurred needle echo
   // spread the echoes into bright blobs beyond it, the dark gland looked bright between them and
   // the start shape was a dark ring about the urethra (Dice 0.311, volume -75 %). The region now
   // reaches sqrt(2) times the echoes' measured half-width: Dice 0.873.
-  SimulationOptions opt;
-  opt.needle_count = hdr::test::eval_needle_count(3007);
-  auto q = random_anatomy(3007, opt).quality;
-  q.psf_scale *= 1.6;
-  opt.quality = q;
-  const auto o = segment_and_compare(simulate_sweep(3007, opt));
+  const auto o = segment_and_compare(simulate_sweep(3007, eval_options_pushed(3007, 1.6, 0.0)));
   CHECK(o.a.dice >= 0.85);
   CHECK(o.a.mean_boundary_mm <= 2.0);
 }
@@ -169,12 +172,7 @@ TEST_CASE("a low-contrast gland at PSF 1.3 times the drawn one is not contoured 
   // little gland contrast every pass after the start shape contoured the ring's inside: Dice
   // 0.490, volume -66 %. Every pass now keeps the tracked needles its prior holds inside the
   // contour: Dice 0.874, volume +3 %.
-  SimulationOptions opt;
-  opt.needle_count = hdr::test::eval_needle_count(4003);
-  auto q = random_anatomy(4003, opt).quality;
-  q.psf_scale *= 1.3;
-  opt.quality = q;
-  const auto o = segment_and_compare(simulate_sweep(4003, opt));
+  const auto o = segment_and_compare(simulate_sweep(4003, eval_options_pushed(4003, 1.3, 0.0)));
   CHECK(o.a.dice >= 0.85);
   CHECK(std::abs(o.dv_pct) <= 10.0);
 }
@@ -183,12 +181,7 @@ TEST_CASE("a dark gland at 6 dB less gain is tissue, not fluid: its speckle tell
   // By grey level alone the whole gland (a few grey levels above the display's floor) was
   // anechoic fluid: the sweep's middle was taken before the apex and the gland was found on 2
   // of 12 slices, Dice 0. Fluid is now dark and speckle-free: Dice 0.966 on all 12 slices.
-  SimulationOptions opt;
-  opt.needle_count = hdr::test::eval_needle_count(2016);
-  auto q = random_anatomy(2016, opt).quality;
-  q.gain_dB -= 6.0;
-  opt.quality = q;
-  const auto o = segment_and_compare(simulate_sweep(2016, opt));
+  const auto o = segment_and_compare(simulate_sweep(2016, eval_options_pushed(2016, 1.0, -6.0)));
   CHECK(o.a.dice >= 0.9);
   CHECK(o.slices == o.truth_slices);
   CHECK(std::abs(o.dv_pct) <= 10.0);
