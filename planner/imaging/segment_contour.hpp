@@ -26,8 +26,9 @@ std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy,
 std::vector<double> smooth_shape(const std::vector<double>& r);
 
 // Boundary contrast in noise units (sign-corrected): outside band minus inside band; where the
-// outside is fluid (below `fluid_below` and speckle-free) an edge of either polarity, or, with `tissue_only`, not
-// counted (the contrast of the gland against tissue alone; 0 when under a third of the rays).
+// outside is fluid (is_fluid with `fluid_below`) an edge of either polarity, or, with
+// `tissue_only`, not counted (the contrast of the gland against tissue alone; 0 when under a
+// third of the rays).
 double boundary_contrast(const Prepared& p, size_t k_frame, double cx, double cy, const std::vector<double>& r, int sign,
                          double fluid_below = -std::numeric_limits<double>::infinity(), bool tissue_only = false);
 

@@ -19,6 +19,9 @@ constexpr double kPi = std::numbers::pi;
 // needles (ringed by bright, it can look more lumen-like than the urethra), not the urethra:
 // needles are kept well clear of the urethra (its radius is about 3 mm).
 constexpr double kGapNeedle_mm = 4.5;
+// A start hypothesis's contours must pass this far outside each tracked needle echo's centre
+// (or pay as for a strong edge): the start shape is the gland's outer outline, needles inside.
+constexpr double kStartNeedleFloor_mm = 1.5;
 
 // The gland's placement prior: the operator centres the probe (and the template) under the
 // gland, so a lateral offset of more than a few mm is unlikely (`lateral_sd_mm`) while depth
@@ -238,7 +241,7 @@ StartShape refine_start(const Prepared& p, const Circle& c, const std::vector<si
     const double r_hi = 1.8 * *std::max_element(h.radii.begin(), h.radii.end()) + 2.0;
     h.contrast = 0;
     for (size_t q = 0; q < frames.size(); ++q) {
-      const std::vector<double> floor = needle_floor(p, frames[q], c.cx, c.cy, N, 1.5);
+      const std::vector<double> floor = needle_floor(p, frames[q], c.cx, c.cy, N, kStartNeedleFloor_mm);
       per_frame[q] = smooth_shape(polar_dp(p, frames[q], c.cx, c.cy, h.radii, o.prior_weight, 3.0, r_hi, c.sign, rectum_r,
                                            -std::numeric_limits<double>::infinity(), nullptr, &floor));
       h.contrast += boundary_contrast(p, frames[q], c.cx, c.cy, per_frame[q], c.sign) / static_cast<double>(frames.size());
