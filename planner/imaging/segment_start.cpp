@@ -22,6 +22,10 @@ constexpr double kGapNeedle_mm = 4.5;
 // A start hypothesis's contours must pass this far outside each tracked needle echo's centre
 // (or pay as for a strong edge): the start shape is the gland's outer outline, needles inside.
 constexpr double kStartNeedleFloor_mm = 1.5;
+// The smallest mean radius of a refined start outline taken for the gland at mid-gland: a
+// 10 cm3 gland's middle section has a mean radius of about 12 mm; refined outlines of the
+// smallest simulated glands (13-15 cm3) read 9-11 mm.
+constexpr double kMinStartRadius_mm = 8.0;
 
 // The gland's placement prior: the operator centres the probe (and the template) under the
 // gland, so a lateral offset of more than a few mm is unlikely (`lateral_sd_mm`) while depth
@@ -294,6 +298,11 @@ StartShape choose_start(const Prepared& p, double rectum_r, int N, const Segment
     // noisy when the gland's contrast is weak).
     refined.back().score *= std::sqrt(std::sqrt(c.score / top_evidence));
   }
+  // A refined outline smaller than any gland planned for HDR is something inside or beside it
+  // (a Foley catheter's bright wall, a dark spot between needles): it neither votes for the
+  // urethra nor competes, unless nothing larger was found.
+  if (std::any_of(refined.begin(), refined.end(), [](const StartShape& h) { return h.c.r >= kMinStartRadius_mm; }))
+    std::erase_if(refined, [](const StartShape& h) { return h.c.r < kMinStartRadius_mm; });
   // The urethra: the lumen most hypotheses agree on, each weighted by its score and by how
   // lumen-like the spot it holds is (a shape placed beside the gland holds some darker spot of
   // its own, less lumen-like than the urethra); gaps between needles do not vote.
