@@ -9,6 +9,7 @@
 #include "planner/common/error.hpp"
 #include "planner/formats/json_reader.hpp"
 #include "planner/imaging/cv_convert.hpp"
+#include "planner/imaging/png_chunks.hpp"
 
 namespace hdr::imaging {
 
@@ -21,6 +22,7 @@ std::string encode_png(const GrayImage& image) {
 
 GrayImage decode_png(const std::string& bytes, const std::string& name) {
   require(!bytes.empty(), name + ": empty file, not an image");
+  check_png_chunks(bytes, name);
   const std::vector<unsigned char> buf(bytes.begin(), bytes.end());
   cv::Mat m;
   try {

@@ -57,6 +57,16 @@ TEST_CASE("phantom trus -> segment -> needles, and clear refusals") {
   CHECK(e.rfind("hdr: error: ", 0) == 0);
   CHECK(e.find("f002.png") != std::string::npos);
   CHECK(!fs::exists(dir / "s2.json"));
+  // a truncated frame: the decoder must not add a line of its own (libpng would, unchecked)
+  const std::string f001 = hdr::read_file((dir / "sw" / "f001.png").string());
+  hdr::write_file_atomically((dir / "sw" / "f001.png").string(), f001.substr(0, f001.size() * 2 / 3));
+  CHECK(run("segment --trus " + (dir / "sw").string() + " --out " + (dir / "s2.json").string(), err) == 1);
+  const std::string t = hdr::read_file(err.string());
+  CHECK(t.rfind("hdr: error: ", 0) == 0);
+  CHECK(t.find("f001.png") != std::string::npos);
+  CHECK(t.find("truncated") != std::string::npos);
+  CHECK(std::count(t.begin(), t.end(), '\n') == 1);
+  CHECK(!fs::exists(dir / "s2.json"));
   CHECK(run("needles --trus " + (dir / "nowhere").string() + " --out " + (dir / "c2.json").string(), err) == 1);
   CHECK(!fs::exists(dir / "c2.json"));
   CHECK(run("phantom trus --seed 1", err) == 2);  // usage: --out missing
