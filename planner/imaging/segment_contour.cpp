@@ -13,6 +13,11 @@ constexpr double kPi = std::numbers::pi;
 // Catheters are implanted in the gland: a contour passing inside a needle echo pays this much
 // per ray (about a strong edge's worth, so that a needle row cannot pose as the boundary).
 constexpr double kNeedleInsideCost = 2.0;
+// A frame's contour stays within these shares of its prior's radius, ray by ray.
+constexpr double kMinShareOfPrior = 0.35, kMaxShareOfPrior = 1.8;
+// Along a ray, this much fluid is the bladder or a cyst, not speckle (kFluidRun_mm), unless it
+// starts near the centre and closes within kFluidPocket_mm (a small cyst, the urethra's lumen).
+constexpr double kFluidRun_mm = 5.0, kFluidPocket_mm = 10.0;
 
 }  // namespace
 
@@ -45,27 +50,38 @@ std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy,
   for (int k = 0; k < N; ++k) {
     const double th = 2 * kPi * k / N, ux = std::cos(th), uy = std::sin(th);
     // Anechoic fluid (the bladder at the base, a cyst) is never inside the gland: along the ray,
-    // the contour stops where the first 5 mm run of fluid begins.
+    // the contour stops where the first 5 mm run of fluid begins. A run that begins inside the
+    // smallest radius the prior allows and closes within kFluidPocket_mm is a pocket inside the
+    // gland (a cyst, a dark urethral lumen), not the bladder: it is passed over. Otherwise it
+    // would leave the ray no admissible radius, which collapses the whole frame to r_lo (every
+    // closed contour infinitely costly), and the caller reads that as "no gland here": right
+    // with the bladder about the centre, wrong for a pocket.
+    const double rp0 = prior[static_cast<size_t>(k)], r_min = kMinShareOfPrior * rp0;
     double fluid_cap = std::numeric_limits<double>::infinity();
     if (std::isfinite(fluid_below)) {
       int run = 0;
+      double run_start = 0;
       for (int j = 0; j < M; ++j) {
-        const double r = r_lo + j * dr;
-        if (!g.inside(cx + r * ux, cy + r * uy)) break;
-        const double x = cx + r * ux, y = cy + r * uy;
-        run = is_fluid(p, fi, x, y, static_cast<double>(g.sample(x, y)), fluid_below) ? run + 1 : 0;
-        if (run * dr >= 5.0) {
-          fluid_cap = std::max(r_lo + dr, r - (run - 1) * dr);
+        const double r = r_lo + j * dr, x = cx + r * ux, y = cy + r * uy;
+        if (!g.inside(x, y)) break;
+        if (!is_fluid(p, fi, x, y, static_cast<double>(g.sample(x, y)), fluid_below)) {
+          run = 0;
+          continue;
+        }
+        if (run++ == 0) run_start = r;
+        const double length = run * dr;
+        if (length >= kFluidRun_mm && (run_start >= r_min || length >= kFluidPocket_mm)) {
+          fluid_cap = std::max(r_lo + dr, run_start);
           break;
         }
       }
+      if (!std::isfinite(fluid_cap) && run * dr >= kFluidRun_mm) fluid_cap = std::max(r_lo + dr, run_start);  // the image ends in it
     }
     for (int j = 0; j < M; ++j) {
       const double r = r_lo + j * dr;
       double c;
-      const double rp0 = prior[static_cast<size_t>(k)];
       // The gland lies outside the rectal wall (and inside the image).
-      if (!g.inside(cx + r * ux, cy + r * uy) || r < 0.35 * rp0 || r > 1.8 * rp0 + 2.0 || (cap && r > (*cap)[static_cast<size_t>(k)]) || r > fluid_cap || std::hypot(cx + r * ux, cy + r * uy) < rectum_r) c = inf;
+      if (!g.inside(cx + r * ux, cy + r * uy) || r < r_min || r > kMaxShareOfPrior * rp0 + 2.0 || (cap && r > (*cap)[static_cast<size_t>(k)]) || r > fluid_cap || std::hypot(cx + r * ux, cy + r * uy) < rectum_r) c = inf;
       else if (!in_mask(g, p.mask, cx + (r + delta) * ux, cy + (r + delta) * uy) || !in_mask(g, p.mask, cx + (r - delta) * ux, cy + (r - delta) * uy))
         c = 0.3;  // no evidence outside the imaged region
       else {
@@ -79,8 +95,7 @@ std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy,
         else if (is_fluid(p, fi, cx + (r + delta) * ux, cy + (r + delta) * uy, gout, fluid_below)) c = -std::min(std::abs(gout - gin) / p.scale, 3.0);
       }
       if (floor && r < (*floor)[static_cast<size_t>(k)]) c += kNeedleInsideCost;
-      const double rp = prior[static_cast<size_t>(k)];
-      const double dev = (r - rp) / (0.3 * rp);
+      const double dev = (r - rp0) / (0.3 * rp0);
       c += prior_weight * std::min(dev * dev, 6.0);
       cost[static_cast<size_t>(k) * static_cast<size_t>(M) + static_cast<size_t>(j)] = c;
     }
