@@ -37,6 +37,19 @@ std::vector<double> needle_floor(const Prepared& p, size_t k, double cx, double 
   return f;
 }
 
+std::vector<double> raise_floor_to_disc(std::vector<double> floor, double cx, double cy, const std::array<double, 2>& centre, double radius_mm) {
+  const int N = static_cast<int>(floor.size());
+  const double dx = centre[0] - cx, dy = centre[1] - cy, d2 = dx * dx + dy * dy;
+  for (int t = 0; t < N; ++t) {
+    const double th = 2 * kPi * t / N, along = dx * std::cos(th) + dy * std::sin(th);
+    const double disc = radius_mm * radius_mm - (d2 - along * along);  // |(cx, cy) + s u - centre| = R
+    if (disc < 0) continue;
+    const double exit = along + std::sqrt(disc);
+    if (exit > 0) floor[static_cast<size_t>(t)] = std::max(floor[static_cast<size_t>(t)], exit);
+  }
+  return floor;
+}
+
 // Closed contour by dynamic programming over polar rays about (cx, cy). Returns radii.
 std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy, const std::vector<double>& prior,
                              double prior_weight, double r_lo, double r_hi, int sign, double rectum_r,

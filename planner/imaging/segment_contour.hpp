@@ -2,6 +2,7 @@
 // Contours of one frame about a centre (internal to planner/imaging): closed contours by dynamic
 // programming over polar rays, the shape prior's low-pass, and the measures a contour is judged
 // by (boundary contrast in noise units, interior mean).
+#include <array>
 #include <cstddef>
 #include <limits>
 #include <vector>
@@ -15,6 +16,12 @@ namespace hdr::imaging::seg {
 // for the needles that shape holds.
 std::vector<double> needle_floor(const Prepared& p, size_t k, double cx, double cy, int N, double margin_mm,
                                  const std::vector<double>* held_by = nullptr);
+
+// `floor` (per ray about (cx, cy), as needle_floor gives it) raised on every ray that crosses
+// the disc of `radius_mm` about `centre` to the radius where the ray leaves the disc; rays
+// missing the disc keep their floor. With the urethra's lumen as the centre, it keeps the
+// urethra and a wall of gland about it inside the contour.
+std::vector<double> raise_floor_to_disc(std::vector<double> floor, double cx, double cy, const std::array<double, 2>& centre, double radius_mm);
 
 // Closed contour by dynamic programming over polar rays about (cx, cy). Returns radii.
 std::vector<double> polar_dp(const Prepared& p, size_t fi, double cx, double cy, const std::vector<double>& prior,
