@@ -11,21 +11,14 @@
 #include "planner/common/atomic_file.hpp"
 #include "planner/common/error.hpp"
 #include "planner/imaging/plus_io.hpp"
+#include "tests/error_of.hpp"
 
 namespace fs = std::filesystem;
 using namespace hdr::imaging;
+using hdr::test::error_of;
 
 namespace {
 const std::string kData = std::string(HDR_SOURCE_DIR) + "/tests/imaging/data/plus/";
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const hdr::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / (std::to_string(::getpid()) + "_" + name); }
 }  // namespace

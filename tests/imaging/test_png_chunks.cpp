@@ -8,19 +8,12 @@
 #include "planner/common/error.hpp"
 #include "planner/imaging/png_chunks.hpp"
 #include "planner/imaging/trus_io.hpp"
+#include "tests/error_of.hpp"
 
 using namespace hdr::imaging;
+using hdr::test::error_of;
 
 namespace {
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const hdr::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 std::string sample_png() {
   GrayImage im;
   im.width = 40;

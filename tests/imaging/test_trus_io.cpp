@@ -12,9 +12,11 @@
 #include "planner/common/atomic_file.hpp"
 #include "planner/common/error.hpp"
 #include "planner/imaging/trus_io.hpp"
+#include "tests/error_of.hpp"
 
 namespace fs = std::filesystem;
 using namespace hdr::imaging;
+using hdr::test::error_of;
 
 namespace {
 fs::path fresh_dir(const std::string& name) {
@@ -39,15 +41,6 @@ Sweep small_sweep(int frames, int w, int h) {
     s.frames.push_back(f);
   }
   return s;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const hdr::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 }  // namespace
 
