@@ -26,6 +26,9 @@ bool NeedleOptions::validate(std::string* error) const {
 
 namespace {
 
+// find_echoes: candidates need not be brighter than this share of the way from the frame's
+// median grey to white (see there).
+constexpr double kCutShareAboveMedian = 0.6;
 // find_echoes: an echo this far behind a stronger one on its beam, weaker than this share of it,
 // is seen through the stronger one's tail (Echo::behind_stronger).
 constexpr double kThroughTail_mm = 4.0;
@@ -77,21 +80,28 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& o) {
         ++total;
       }
     }
-  int p99 = 255;
+  // The candidates' floor: the frame's top 1 %, but no higher than 60 % of the way from the
+  // median to white. On a bright display (a high gain, a bright gland) tissue speckle fills the
+  // top 1 % up to saturation and the needles, clipped at white and blurred, fell below it: an
+  // independent phantom's needles were found at 40 %.
+  int p99 = -1, median = 0;
   long acc = 0;
   for (int v = 255; v > 0; --v) {
     acc += hist[v];
-    if (static_cast<double>(acc) > 0.01 * static_cast<double>(total)) {
-      p99 = v;
+    if (p99 < 0 && static_cast<double>(acc) > 0.01 * static_cast<double>(total)) p99 = v;
+    if (static_cast<double>(acc) > 0.5 * static_cast<double>(total)) {
+      median = v;
       break;
     }
   }
+  if (p99 < 0) p99 = 255;  // a blank frame
+  const int cut = std::min(p99, median + static_cast<int>(std::lround(kCutShareAboveMedian * (255 - median))));
   cv::Mat cand = cv::Mat::zeros(sm.size(), CV_8U);
   for (int r = 0; r < sm.rows; ++r) {
     const float* sr = sm.ptr<float>(r);
     std::uint8_t* cr = cand.ptr<std::uint8_t>(r);
     for (int c = 0; c < sm.cols; ++c) {
-      if (sr[c] < static_cast<float>(p99)) continue;
+      if (sr[c] < static_cast<float>(cut)) continue;
       double mean = 0, sd = 0;
       local.at(r, c, &mean, &sd);
       if (static_cast<double>(sr[c]) > mean + o.threshold_sd * 0.5 * sd) cr[c] = 255;
@@ -303,7 +313,8 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
     // Frames (by z index) where the needle is seen; the run from the entry side.
     std::vector<char> seen(zs.size(), 0);
     for (const auto& p : in) seen[p.zi] = 1;
-    // Longest run allowing single-frame gaps (an echo can drop out in one frame).
+    // Longest run allowing gaps of up to two frames (an echo can drop out: a speckled needle
+    // echo on a bright display fell under the candidates' floor on one frame in three or four).
     size_t best_a = 0, best_b = 0, best_len = 0;
     for (size_t a = 0; a < zs.size(); ++a) {
       if (!seen[a]) continue;
@@ -314,6 +325,9 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
           ++len;
         } else if (b + 2 < zs.size() && seen[b + 2]) {
           b += 2;
+          ++len;
+        } else if (b + 3 < zs.size() && seen[b + 3]) {
+          b += 3;
           ++len;
         } else {
           break;

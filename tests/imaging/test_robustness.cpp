@@ -26,16 +26,21 @@ SimulationOptions test_options(int seed) {
   return o;
 }
 
-// eval_imaging's sweep of a seed with its drawn image quality pushed: the PSF widened by
-// `psf_factor`, the gain changed by `gain_dB`.
-SimulationOptions eval_options_pushed(int seed, double psf_factor, double gain_dB) {
-  SimulationOptions o;
-  o.needle_count = hdr::test::eval_needle_count(seed);
+// `o` for a seed with its drawn image quality pushed: the PSF widened by `psf_factor`, the
+// gain changed by `gain_dB`.
+SimulationOptions pushed(SimulationOptions o, int seed, double psf_factor, double gain_dB) {
   auto q = random_anatomy(static_cast<std::uint64_t>(seed), o).quality;
   q.psf_scale *= psf_factor;
   q.gain_dB += gain_dB;
   o.quality = q;
   return o;
+}
+
+// eval_imaging's sweep of a seed with its image quality pushed.
+SimulationOptions eval_options_pushed(int seed, double psf_factor, double gain_dB) {
+  SimulationOptions o;
+  o.needle_count = hdr::test::eval_needle_count(seed);
+  return pushed(o, seed, psf_factor, gain_dB);
 }
 
 // Paints an anechoic disc (display floor, no speckle) of `radius_mm` into every frame where
@@ -254,4 +259,16 @@ TEST_CASE("an anechoic urethral lumen does not cut the gland in half (seed 114)"
   CHECK(o.a.dice >= 0.83);
   CHECK(o.slices == o.truth_slices);
   CHECK(std::abs(o.dv_pct) <= 22.0);
+}
+
+TEST_CASE("needles on a display near saturation (10 dB more gain) are found (seed 109)") {
+  // Tissue speckle filled the frame's top 1 % up to white, and the 14 needle echoes, clipped at
+  // white and blurred, fell below it: none was found. Candidates now need be no brighter than
+  // 60 % of the way from the median grey to white: 14 of 14.
+  const auto sim = simulate_sweep(109, pushed(test_options(109), 109, 1.0, 10.0));
+  const auto* truth = hdr::formats::find_structure(sim.truth_structures, "prostate");
+  const auto n = compare_needles(detect_needles(sim.sweep), sim.truth_catheters, truth->slices.front().z_mm, truth->slices.back().z_mm);
+  CHECK(n.truth_count == 14);
+  CHECK(n.found == n.truth_count);
+  CHECK(n.false_needles <= 1);
 }
