@@ -238,7 +238,7 @@ TEST_CASE("an anechoic cyst inside the gland is passed over, not taken for the b
   // A 7 mm cyst 6 mm beside the gland's centre: rays crossing it met 5 mm of fluid inside the
   // smallest radius their prior allows, were left no admissible radius, and every frame
   // collapsed: the sweep was refused ("no gland outline"). A fluid run that closes within 10 mm
-  // is now a pocket the contour passes over: Dice 0.946, all but the one slice the clean sweep
+  // is now a pocket the contour passes over: Dice 0.947, all but the one slice the clean sweep
   // also misses.
   SimulatedSweep s = simulate_sweep(101, test_options(101));
   paint_anechoic_disc(s, 3.5, [&](double z) { return std::array<double, 2>{s.anatomy.cx_mm + 6.0, s.anatomy.prostate_centre_y(z)}; });
