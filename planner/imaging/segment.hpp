@@ -34,14 +34,16 @@
 //     and across frames (3D consistency); going from the reference frame towards apex and
 //     base a cross-section may grow only a little beyond its inner neighbour's (the gland
 //     tapers; the bladder beyond the base is not swallowed); in every pass a contour passing
-//     inside a tracked needle echo that its prior holds pays as for a strong edge (catheters
-//     are implanted in the gland);
+//     inside a tracked needle echo that its prior holds, or within 4.5 mm of the urethra's
+//     lumen as the start found it, pays as for a strong edge (catheters and the urethra lie in
+//     the gland);
 //     a third pass re-contours each present frame with the per-angle median of its +-2
 //     present neighbours as prior (a frame cut short by needle echoes is pulled back);
 //     in passes 2 and 3, anechoic fluid (3 noise units below the gland's interior, or under a
 //     third of its grey level: bladder, cysts) is never inside the contour — along each ray the
-//     contour stops where a 5 mm run of fluid begins — and its rim counts as an edge of either
-//     polarity;
+//     contour stops where a 5 mm run of fluid begins, unless the run starts near the centre
+//     and closes within 10 mm (a cyst or a dark lumen inside the gland) — and its rim counts as
+//     an edge of either polarity;
 //  4. a frame gets a contour only if its boundary contrast is a sizeable fraction of the
 //     mid-gland contrast — with and without the rays where the outside is fluid (beyond the
 //     base, tissue under the bladder has a strong edge only where the bladder is) —, its interior resembles the mid-gland's (within 2.5 noise units: the
