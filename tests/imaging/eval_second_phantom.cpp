@@ -1,0 +1,151 @@
+// Evaluation program (not a test): segmentation and needle detection on sweeps of the second,
+// independent phantom (tests/imaging/second_phantom.hpp), printing per sweep the contour
+// agreement (evaluation.hpp's measures), the frames contoured beyond the gland (extra) or
+// left without a contour inside it (missed), and the needles found.
+// Usage: eval_second_phantom [first_seed=1] [count=20] [key=value]...
+//   keys (the Python phantom's names): taper=0|1 mid contrast step needles psf_l psf_a dr gain
+//   bgmod atten depth sx. A key left out is drawn from the seed (or its default).
+// With FRAMES=1 in the environment, prints per frame the truth's and the automatic contour's area;
+// with DUMP=1, writes /tmp/alt_s<seed>_f<k>.png with the truth (white) and the automatic (black)
+// prostate contours drawn in.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "planner/formats/structures_io.hpp"
+#include "planner/imaging/evaluation.hpp"
+#include "planner/imaging/needles.hpp"
+#include "planner/imaging/segment.hpp"
+#include "planner/imaging/trus_io.hpp"
+#include "tests/imaging/second_phantom.hpp"
+
+namespace {
+
+using hdr::formats::Structure;
+
+bool has_slice_at(const Structure* s, double z_mm) {
+  if (!s) return false;
+  return std::any_of(s->slices.begin(), s->slices.end(), [&](const auto& sl) { return std::abs(sl.z_mm - z_mm) < 1e-6; });
+}
+
+// Applies one key=value argument; false when the key is unknown.
+bool apply_option(hdr::test::SecondPhantomOptions& o, const std::string& key, double v) {
+  if (key == "taper") o.taper = v != 0.0;
+  else if (key == "mid") o.mid = v;
+  else if (key == "contrast") o.contrast = v;
+  else if (key == "step") o.step_mm = v;
+  else if (key == "needles") o.needles = static_cast<int>(v);
+  else if (key == "psf_l") o.psf_lateral_mm = v;
+  else if (key == "psf_a") o.psf_axial_mm = v;
+  else if (key == "dr") o.dynamic_range_dB = v;
+  else if (key == "gain") o.gain_dB = v;
+  else if (key == "bgmod") o.background_modulation = v;
+  else if (key == "atten") o.attenuation_per_mm = v;
+  else if (key == "depth") o.depth_mm = v;
+  else if (key == "sx") o.pixel_mm = v;
+  else return false;
+  return true;
+}
+
+// Area (mm^2) of the structure's polygon at z, 0 when it has none there (shoelace formula).
+double area_at_mm2(const Structure* s, double z_mm) {
+  if (!s) return 0.0;
+  for (const auto& sl : s->slices) {
+    if (std::abs(sl.z_mm - z_mm) > 1e-6) continue;
+    double twice = 0;
+    for (size_t i = 0; i < sl.points_mm.size(); ++i) {
+      const auto& p = sl.points_mm[i];
+      const auto& q = sl.points_mm[(i + 1) % sl.points_mm.size()];
+      twice += p[0] * q[1] - q[0] * p[1];
+    }
+    return 0.5 * std::abs(twice);
+  }
+  return 0.0;
+}
+
+void draw_contours(hdr::imaging::GrayImage& im, const Structure* s, double z_mm, std::uint8_t value) {
+  if (!s) return;
+  for (const auto& sl : s->slices) {
+    if (std::abs(sl.z_mm - z_mm) > 1e-6) continue;
+    for (size_t i = 0; i < sl.points_mm.size(); ++i) {
+      const auto& p = sl.points_mm[i];
+      const auto& q = sl.points_mm[(i + 1) % sl.points_mm.size()];
+      for (int t = 0; t <= 20; ++t) {
+        const int c = static_cast<int>(im.col_of_x(p[0] + (q[0] - p[0]) * t / 20)), r = static_cast<int>(im.row_of_y(p[1] + (q[1] - p[1]) * t / 20));
+        if (c >= 0 && r >= 0 && c < im.width && r < im.height) im.pixels[static_cast<size_t>(r) * static_cast<size_t>(im.width) + static_cast<size_t>(c)] = value;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int first = argc > 1 ? std::atoi(argv[1]) : 1;
+  const int count = argc > 2 ? std::atoi(argv[2]) : 20;
+  hdr::test::SecondPhantomOptions options;
+  for (int a = 3; a < argc; ++a) {
+    const std::string arg = argv[a];
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos || !apply_option(options, arg.substr(0, eq), std::atof(arg.c_str() + eq + 1))) {
+      std::fprintf(stderr, "eval_second_phantom: unknown argument '%s' (key=value with key among taper mid contrast step needles psf_l psf_a dr gain bgmod atten depth sx)\n", argv[a]);
+      return 2;
+    }
+  }
+  double sum_dice = 0, min_dice = 1, sum_mad = 0, sum_hd = 0, max_hd = 0, sum_abs_dv = 0;
+  int sum_extra = 0, sum_missed = 0, sum_found = 0, sum_truth = 0, sum_false = 0;
+  for (int s = first; s < first + count; ++s) {
+    const auto ph = hdr::test::simulate_second_phantom(static_cast<std::uint64_t>(s), options);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto seg = hdr::imaging::segment_sweep(ph.sweep);
+    const auto needles = hdr::imaging::detect_needles(ph.sweep);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const auto* test = hdr::formats::find_structure(seg.structures, "prostate");
+    const auto* truth = hdr::formats::find_structure(ph.truth_structures, "prostate");
+    hdr::imaging::ContourAgreement a;
+    if (test && !test->slices.empty()) a = hdr::imaging::compare_structures(*test, *truth);
+    const double dv = a.volume_truth_cc > 0 ? 100.0 * (a.volume_test_cc - a.volume_truth_cc) / a.volume_truth_cc : -100.0;
+    int extra = 0, missed = 0;
+    for (const auto& f : ph.sweep.frames) {
+      const bool t = has_slice_at(test, f.z_mm), r = has_slice_at(truth, f.z_mm);
+      extra += t && !r;
+      missed += r && !t;
+    }
+    const auto na = hdr::imaging::compare_needles(needles, ph.truth_catheters, truth->slices.front().z_mm, truth->slices.back().z_mm);
+    std::printf("seed %4d frames %2zu contrast %.2f step %.1f | dice %.3f mad %.2f hd95 %5.2f dV %+6.1f%% | extra %d missed %d | needles %2d/%2d false %d | sign %+d %.0f ms\n",
+                s, ph.sweep.frames.size(), ph.drawn.contrast, ph.drawn.step_mm, a.dice, a.mean_boundary_mm, a.hd95_mm, dv, extra, missed, na.found,
+                na.truth_count, na.false_needles, seg.report.edge_sign, ms);
+    if (std::getenv("FRAMES"))
+      for (size_t k = 0; k < ph.sweep.frames.size(); ++k) {
+        const double z = ph.sweep.frames[k].z_mm;
+        std::printf("   f%02zu z %6.1f truth %6.1f auto %6.1f mm2\n", k, z, area_at_mm2(truth, z), area_at_mm2(test, z));
+      }
+    if (std::getenv("DUMP"))
+      for (size_t k = 0; k < ph.sweep.frames.size(); ++k) {
+        auto im = ph.sweep.frames[k].image;
+        draw_contours(im, truth, ph.sweep.frames[k].z_mm, 255);
+        draw_contours(im, test, ph.sweep.frames[k].z_mm, 0);
+        std::ofstream("/tmp/alt_s" + std::to_string(s) + "_f" + std::to_string(k) + ".png", std::ios::binary) << hdr::imaging::encode_png(im);
+      }
+    sum_dice += a.dice;
+    min_dice = std::min(min_dice, a.dice);
+    sum_mad += a.mean_boundary_mm;
+    sum_hd += a.hd95_mm;
+    max_hd = std::max(max_hd, a.hd95_mm);
+    sum_abs_dv += std::abs(dv);
+    sum_extra += extra;
+    sum_missed += missed;
+    sum_found += na.found;
+    sum_truth += na.truth_count;
+    sum_false += na.false_needles;
+  }
+  const double n = std::max(1, count);
+  std::printf("MEAN dice %.3f (min %.3f) mad %.2f hd95 %.2f (max %.2f) |dV| %.1f%% | extra %d missed %d frames | needles %d/%d (%.1f%%) false %d\n",
+              sum_dice / n, min_dice, sum_mad / n, sum_hd / n, max_hd, sum_abs_dv / n, sum_extra, sum_missed, sum_found, sum_truth,
+              sum_truth ? 100.0 * sum_found / sum_truth : 100.0, sum_false);
+  return 0;
+}
