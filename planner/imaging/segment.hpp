@@ -33,12 +33,15 @@
 //     towards the neighbouring frames' shape), then low-pass filtered in angle (shape prior)
 //     and across frames (3D consistency); going from the reference frame towards apex and
 //     base a cross-section may grow only a little beyond its inner neighbour's (the gland
-//     tapers; the bladder beyond the base is not swallowed); in every pass a contour passing
+//     tapers; the bladder beyond the base is not swallowed), and its prior is the inner
+//     neighbour's shape scaled down (to 0.7 at most) where that shows a clearly stronger
+//     boundary (a weak edge alone does not pull a contour in as the gland tapers); in every pass a contour passing
 //     inside a tracked needle echo that its prior holds, or within 4.5 mm of the urethra's
 //     lumen as the start found it, pays as for a strong edge (catheters and the urethra lie in
 //     the gland);
-//     a third pass re-contours each present frame with the per-angle median of its +-2
-//     present neighbours as prior (a frame cut short by needle echoes is pulled back);
+//     a third pass re-contours each present frame with the per-angle median of the present
+//     frames within +-2 positions, symmetric about it (fewer near the ends), as prior (a frame
+//     cut short by needle echoes is pulled back);
 //     in passes 2 and 3, anechoic fluid (3 noise units below the gland's interior, or under a
 //     third of its grey level: bladder, cysts) is never inside the contour — along each ray the
 //     contour stops where a 5 mm run of fluid begins, unless the run starts near the centre
@@ -48,7 +51,10 @@
 //     mid-gland contrast — with and without the rays where the outside is fluid (beyond the
 //     base, tissue under the bladder has a strong edge only where the bladder is) —, its interior resembles the mid-gland's (within 2.5 noise units: the
 //     anechoic bladder does not) and it belongs to the contiguous run of such frames
-//     (apex/base; a single doubtful frame between two present ones counts as present).
+//     (apex/base; a single doubtful frame between two present ones counts as present); the
+//     run's first and last frames must show a larger fraction (end_presence_ratio), or are
+//     left out until one does (beyond the apex the needles run on through plain tissue, and a
+//     contour about them finds half the gland's contrast in a faint gland).
 // Urethra: its own appearance — a lumen (hypoechoic urethra, or a Foley catheter's anechoic
 // lumen inside its bright wall) darker than the ring 3-4.5 mm around it, on a lightly smoothed
 // frame — near the gland's centre, never on a needle echo nor in the beam shadow behind one;
@@ -68,6 +74,10 @@ struct SegmentationOptions {
   double smooth_sigma_mm = 1.25;   // speckle smoothing
   int angles = 72;                 // polar rays per contour
   double presence_ratio = 0.45;    // frame contrast / best frame contrast to call the gland present
+  // The same ratio for the first and last frames the gland is called present on: a frame beyond
+  // the apex, where the needles run on through plain tissue, or beyond the base finds a contour
+  // about them with about half the gland's contrast; a true end frame usually shows more.
+  double end_presence_ratio = 0.55;
   double prior_weight = 0.25;      // pull towards neighbouring frames' radii (0 = none)
   double consistency_weight = 0.25;  // pass 3: pull towards the per-angle median of +-2 present frames
   // Outward shift of the final contour: the edge found on the speckle-smoothed image (median

@@ -213,33 +213,57 @@ TEST_CASE("second phantom: the gland is darker or brighter than the tissue aroun
 
 // Floors for the eight sweeps below (the first four of `eval_second_phantom 100 20` and of
 // `eval_second_phantom 200 20 taper=1`: five darker glands, three brighter), set a little
-// beyond the figures measured with the segmenter as it was when this test was written:
+// beyond the figures measured with the segmenter as it is:
 //   seed  contrast taper  Dice   MAD   HD95   dV %   extra missed  needles false
-//    100    0.70     0    0.848  1.75  4.85   -9.3     1     0      6/6     0
-//    101    0.55     0    0.939  1.01  2.76   -8.1     0     0     14/14    0
-//    102    1.45     0    0.848  2.82  7.80  +30.1     0     0      0/6     0
-//    103    0.55     0    0.960  0.70  1.56   +0.6     0     0     11/11    0
-//    200    0.70     1    0.856  1.42  4.50  +16.5     2     0      9/9     0
-//    201    1.80     1    0.923  1.15  4.52   +5.6     0     0     13/13    0
-//    202    1.80     1    0.949  0.89  2.85   -0.6     0     0      8/9     0
-//    203    0.70     1    0.840  1.63  4.54   +8.1     1     0     12/12    1
-//   all: mean Dice 0.895, min 0.840, mean MAD 1.42 mm, max HD95 7.80 mm, max |dV| 30.1 %,
-//        4 frames contoured beyond the gland, none missed, needles 73/80 (91 %), at most 1 false.
+//    100    0.70     0    0.851  1.73  4.89  -10.1     1     0      6/6     0
+//    101    0.55     0    0.936  1.05  2.84   -8.9     0     0     14/14    0
+//    102    1.45     0    0.853  2.72  7.51  +28.5     0     0      0/6     0
+//    103    0.55     0    0.960  0.70  1.59   +0.1     0     0     11/11    0
+//    200    0.70     1    0.891  1.18  3.24   +5.6     1     1      9/9     0
+//    201    1.80     1    0.945  0.82  2.09   -1.2     0     0     13/13    0
+//    202    1.80     1    0.952  0.84  2.67   -2.5     0     0      8/9     0
+//    203    0.70     1    0.845  1.58  4.52   +6.1     1     0     12/12    1
+//   all: mean Dice 0.904, min 0.845, mean MAD 1.33 mm, max HD95 7.51 mm, max |dV| 28.5 %,
+//        3 frames contoured beyond the gland, 1 missed, needles 73/80 (91 %), at most 1 false.
+//   (When this test was written, before outward frames searched their taper and end frames
+//   needed 55 % of the reference contrast: mean Dice 0.895, min 0.840, MAD 1.42 mm, HD95 7.80 mm,
+//   |dV| 30.1 %, 4 frames beyond, none missed.)
 // These fall short of the issue's targets (Dice 0.85 each / 0.90 mean, HD95 4 mm, volume 10 %,
 // needles 95 %) on the brighter glands (102: the contour follows a bright lobe of the
 // background pattern; their needles, only ~12 dB above the gland, are often missed) and the
-// faint 0.7 ones (100, 200, 203: under-segmented mid-gland, contours kept past a tapering apex).
+// faint 0.7 ones (100, 203: under-segmented mid-gland, a contour kept before a tapering apex).
 // The floors record today's behaviour so that a regression shows; they are not the targets.
 // A floor that fails after a change to planner/imaging is a regression on images we did not
 // tune on; a clear improvement should tighten the floors (with the new figures here).
 namespace {
-constexpr double kSecondMinDice = 0.82, kSecondMeanDice = 0.88;
-constexpr double kSecondMeanMad_mm = 1.6, kSecondMaxHd95_mm = 8.5;
-constexpr double kSecondMaxVolumeError_pct = 33.0;
-constexpr int kSecondMaxExtraFrames = 5, kSecondMaxMissedFrames = 1;  // over the 8 sweeps
+constexpr double kSecondMinDice = 0.82, kSecondMeanDice = 0.89;
+constexpr double kSecondMeanMad_mm = 1.45, kSecondMaxHd95_mm = 8.0;
+constexpr double kSecondMaxVolumeError_pct = 31.0;
+constexpr int kSecondMaxExtraFrames = 4, kSecondMaxMissedFrames = 2;  // over the 8 sweeps
 constexpr double kSecondMinNeedlesFound = 0.88;                         // share of the true needles
 constexpr int kSecondMaxFalseNeedles = 1;                               // per sweep
 }  // namespace
+
+TEST_CASE("second phantom: a tapering gland's end frames are not contoured at their neighbours' size (seed 200)") {
+  // A faint (-3 dB) gland tapering to a point: the contour kept its inner neighbour's size on
+  // the end frames and two frames beyond the apex and one beyond the base (378 mm2 where the
+  // gland has 72 mm2): Dice 0.856, volume +16.5 %. Outward frames now take the taper with the
+  // strongest boundary and the run's end frames must show 55 % of the reference contrast:
+  // Dice 0.891, volume +5.6 %, one frame beyond the apex, the base's 72 mm2 slice left out.
+  SecondPhantomOptions o;
+  o.taper = true;
+  const auto ph = simulate_second_phantom(200, o);
+  const auto seg = hdr::imaging::segment_sweep(ph.sweep);
+  const auto* test = hdr::formats::find_structure(seg.structures, "prostate");
+  const auto* truth = hdr::formats::find_structure(ph.truth_structures, "prostate");
+  REQUIRE(test != nullptr);
+  const auto a = hdr::imaging::compare_structures(*test, *truth);
+  int extra = 0;
+  for (const auto& f : ph.sweep.frames) extra += slice_at(*test, f.z_mm) != nullptr && slice_at(*truth, f.z_mm) == nullptr;
+  CHECK(a.dice >= 0.87);
+  CHECK(std::abs(a.volume_test_cc - a.volume_truth_cc) <= 0.08 * a.volume_truth_cc);
+  CHECK(extra <= 1);
+}
 
 TEST_CASE("second phantom: segmentation and needle detection on sweeps unlike our simulator's, against measured floors") {
   struct Case {

@@ -5,9 +5,10 @@
 //
 // The issue's targets are Dice >= 0.90 mean / 0.85 each, MAD <= 1.5 mm, HD95 <= 4 mm, volume
 // within 10 %, needles >= 95 % with <= 1 false per sweep. Measured on these seeds: mean Dice
-// 0.951, min 0.927, MAD 0.67 mm, HD95 at most 3.44 mm, volume within 8.9 %, needles 137/138 with
-// no false one; urethra centre 0.41 mm off on average over the slices, 1.71 mm at worst (the
-// issue sets no target). The thresholds in tests/imaging/CMakeLists.txt sit just below those
+// 0.953, min 0.904 (seed 117: its two apex frames show under 55 % of the reference contrast and
+// are left out, see SegmentationOptions::end_presence_ratio), MAD 0.61 mm, HD95 at most 2.71 mm,
+// volume within 7.8 %, needles 137/138 with no false one; urethra centre 0.39 mm off on average
+// over the slices (the issue sets no target). The thresholds in tests/imaging/CMakeLists.txt sit just below those
 // figures (or at the issue's target where the figure is close to it), so that a regression
 // fails; every figure is printed for the record. Fresh seeds and robustness runs beyond the
 // drawn image statistics: eval_imaging (tests/imaging/eval_main.cpp) and test_robustness.cpp.
