@@ -2,7 +2,6 @@
 // flipped byte and a wrong first chunk are refused with one error naming the file and the fault.
 #include <doctest/doctest.h>
 
-#include <functional>
 #include <string>
 
 #include "planner/common/error.hpp"
