@@ -246,8 +246,8 @@ constexpr int kSecondMaxFalseNeedles = 1;                               // per s
 
 TEST_CASE("second phantom: a tapering gland's end frames are not contoured at their neighbours' size (seed 200)") {
   // A faint (-3 dB) gland tapering to a point: the contour kept its inner neighbour's size on
-  // the end frames and two frames beyond the apex and one beyond the base (378 mm2 where the
-  // gland has 72 mm2): Dice 0.856, volume +16.5 %. Outward frames now take the taper with the
+  // the end frames (378 mm2 on the base's last frame, where the gland has 72 mm2) and on two
+  // frames beyond the apex: Dice 0.856, volume +16.5 %. Outward frames now take the taper with the
   // strongest boundary and the run's end frames must show 55 % of the reference contrast:
   // Dice 0.891, volume +5.6 %, one frame beyond the apex, the base's 72 mm2 slice left out.
   SecondPhantomOptions o;
