@@ -171,6 +171,19 @@ std::array<double, 2> xy_at(const formats::Catheter& c, double z) {
 }
 }  // namespace
 
+FramePresenceAgreement compare_frame_presence(const formats::Structure& test, const formats::Structure& truth, const Sweep& sweep) {
+  auto has_slice_at = [](const formats::Structure& st, double z_mm) {
+    return std::any_of(st.slices.begin(), st.slices.end(), [&](const formats::ContourSlice& sl) { return std::abs(sl.z_mm - z_mm) < 1e-6; });
+  };
+  FramePresenceAgreement out;
+  for (const Frame& f : sweep.frames) {
+    const bool t = has_slice_at(test, f.z_mm), r = has_slice_at(truth, f.z_mm);
+    out.beyond += t && !r;
+    out.missed += r && !t;
+  }
+  return out;
+}
+
 NeedleAgreement compare_needles(const std::vector<formats::Catheter>& test, const std::vector<formats::Catheter>& truth,
                                 double z_lo, double z_hi, double tol) {
   NeedleAgreement r;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "planner/formats/types.hpp"
+#include "planner/imaging/image.hpp"
 
 namespace hdr::imaging {
 
@@ -24,6 +25,14 @@ struct ContourAgreement {
 
 double stack_volume_cc(const formats::Structure& s);
 ContourAgreement compare_structures(const formats::Structure& test, const formats::Structure& truth);
+
+// Frames the test contours and the truth does not (beyond the apex or base: the issue counts
+// them against the method), and frames the truth contours and the test does not.
+struct FramePresenceAgreement {
+  int beyond = 0;
+  int missed = 0;
+};
+FramePresenceAgreement compare_frame_presence(const formats::Structure& test, const formats::Structure& truth, const Sweep& sweep);
 
 struct NeedleAgreement {
   int truth_count = 0;

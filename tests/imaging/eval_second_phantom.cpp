@@ -27,11 +27,6 @@ namespace {
 
 using hdr::formats::Structure;
 
-bool has_slice_at(const Structure* s, double z_mm) {
-  if (!s) return false;
-  return std::any_of(s->slices.begin(), s->slices.end(), [&](const auto& sl) { return std::abs(sl.z_mm - z_mm) < 1e-6; });
-}
-
 // Applies one key=value argument; false when the key is unknown.
 bool apply_option(hdr::test::SecondPhantomOptions& o, const std::string& key, double v) {
   if (key == "taper") o.taper = v != 0.0;
@@ -109,12 +104,8 @@ int main(int argc, char** argv) {
     hdr::imaging::ContourAgreement a;
     if (test && !test->slices.empty()) a = hdr::imaging::compare_structures(*test, *truth);
     const double dv = a.volume_truth_cc > 0 ? 100.0 * (a.volume_test_cc - a.volume_truth_cc) / a.volume_truth_cc : -100.0;
-    int extra = 0, missed = 0;
-    for (const auto& f : ph.sweep.frames) {
-      const bool t = has_slice_at(test, f.z_mm), r = has_slice_at(truth, f.z_mm);
-      extra += t && !r;
-      missed += r && !t;
-    }
+    const auto presence = hdr::imaging::compare_frame_presence(test ? *test : Structure{}, *truth, ph.sweep);
+    const int extra = presence.beyond, missed = presence.missed;
     const auto na = hdr::imaging::compare_needles(needles, ph.truth_catheters, truth->slices.front().z_mm, truth->slices.back().z_mm);
     std::printf("seed %4d frames %2zu contrast %.2f step %.1f | dice %.3f mad %.2f hd95 %5.2f dV %+6.1f%% | extra %d missed %d | needles %2d/%2d false %d | sign %+d %.0f ms\n",
                 s, ph.sweep.frames.size(), ph.drawn.contrast, ph.drawn.step_mm, a.dice, a.mean_boundary_mm, a.hd95_mm, dv, extra, missed, na.found,

@@ -258,8 +258,7 @@ TEST_CASE("second phantom: a tapering gland's end frames are not contoured at th
   const auto* truth = hdr::formats::find_structure(ph.truth_structures, "prostate");
   REQUIRE(test != nullptr);
   const auto a = hdr::imaging::compare_structures(*test, *truth);
-  int extra = 0;
-  for (const auto& f : ph.sweep.frames) extra += slice_at(*test, f.z_mm) != nullptr && slice_at(*truth, f.z_mm) == nullptr;
+  const int extra = hdr::imaging::compare_frame_presence(*test, *truth, ph.sweep).beyond;
   CHECK(a.dice >= 0.87);
   CHECK(std::abs(a.volume_test_cc - a.volume_truth_cc) <= 0.08 * a.volume_truth_cc);
   CHECK(extra <= 1);
@@ -286,12 +285,8 @@ TEST_CASE("second phantom: segmentation and needle detection on sweeps unlike ou
     REQUIRE(!test->slices.empty());
     const auto a = hdr::imaging::compare_structures(*test, *truth);
     const double dv = 100.0 * (a.volume_test_cc - a.volume_truth_cc) / a.volume_truth_cc;
-    int sweep_extra = 0, sweep_missed = 0;
-    for (const auto& f : ph.sweep.frames) {
-      const bool t = slice_at(*test, f.z_mm) != nullptr, r = slice_at(*truth, f.z_mm) != nullptr;
-      sweep_extra += t && !r;
-      sweep_missed += r && !t;
-    }
+    const auto presence = hdr::imaging::compare_frame_presence(*test, *truth, ph.sweep);
+    const int sweep_extra = presence.beyond, sweep_missed = presence.missed;
     const auto n = hdr::imaging::compare_needles(needles, ph.truth_catheters, truth->slices.front().z_mm, truth->slices.back().z_mm);
     std::printf("second phantom seed %llu contrast %.2f taper %d: dice %.3f mad %.2f hd95 %.2f dV %+.1f%% extra %d missed %d needles %d/%d false %d\n",
                 static_cast<unsigned long long>(c.seed), ph.drawn.contrast, c.taper ? 1 : 0, a.dice, a.mean_boundary_mm, a.hd95_mm, dv,
