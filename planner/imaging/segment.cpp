@@ -41,9 +41,9 @@ constexpr double kMinGlandContrast = 0.1;
 // Going outwards from the reference frame the gland tapers towards apex and base, and a weak
 // edge cannot pull a contour far from its prior: the end frames kept their inner neighbour's
 // size (tests/imaging/second_phantom with tapering ends and a -3 dB gland: end slices at 1.5 to
-// 5 times their true area). So each outward frame's prior is its neighbour's shape scaled by the factor, from 1
-// down to kMinTaperPerStep in kTaperStep steps, whose contour shows the highest boundary
-// contrast, each unit of shrinkage costing kShrinkCost times the reference frame's contrast.
+// 5 times their true area). So each outward frame's prior is its neighbour's shape scaled by
+// the factor, from 1 down to kMinTaperPerStep in kTaperStep steps, whose contour shows the
+// highest boundary contrast, each unit of shrinkage costing kShrinkCost times the reference frame's contrast.
 // Without that cost, a blurred edge's flat contrast profile let noise pick the smallest
 // factor frame after frame (our seed 3026 at PSF x1.6: volume -58 %).
 constexpr double kMinTaperPerStep = 0.7;

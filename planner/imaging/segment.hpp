@@ -35,8 +35,8 @@
 //     base a cross-section may grow only a little beyond its inner neighbour's (the gland
 //     tapers; the bladder beyond the base is not swallowed), and its prior is the inner
 //     neighbour's shape scaled down (to 0.7 at most) where that shows a clearly stronger
-//     boundary (a weak edge alone does not pull a contour in as the gland tapers); in every pass a contour passing
-//     inside a tracked needle echo that its prior holds, or within 4.5 mm of the urethra's
+//     boundary (a weak edge alone does not pull a contour in as the gland tapers); in every
+//     pass a contour passing inside a tracked needle echo that its prior holds, or within 4.5 mm of the urethra's
 //     lumen as the start found it, pays as for a strong edge (catheters and the urethra lie in
 //     the gland);
 //     a third pass re-contours each present frame with the per-angle median of the present
