@@ -97,8 +97,10 @@ int main(int argc, char** argv) {
     const auto ph = hdr::test::simulate_second_phantom(static_cast<std::uint64_t>(s), options);
     const auto t0 = std::chrono::steady_clock::now();
     const auto seg = hdr::imaging::segment_sweep(ph.sweep);
+    const auto t1 = std::chrono::steady_clock::now();
     const auto needles = hdr::imaging::detect_needles(ph.sweep);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double segment_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    const double needles_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
     const auto* test = hdr::formats::find_structure(seg.structures, "prostate");
     const auto* truth = hdr::formats::find_structure(ph.truth_structures, "prostate");
     hdr::imaging::ContourAgreement a;
@@ -107,9 +109,9 @@ int main(int argc, char** argv) {
     const auto presence = hdr::imaging::compare_frame_presence(test ? *test : Structure{}, *truth, ph.sweep);
     const int extra = presence.beyond, missed = presence.missed;
     const auto na = hdr::imaging::compare_needles(needles, ph.truth_catheters, truth->slices.front().z_mm, truth->slices.back().z_mm);
-    std::printf("seed %4d frames %2zu contrast %.2f step %.1f | dice %.3f mad %.2f hd95 %5.2f dV %+6.1f%% | extra %d missed %d | needles %2d/%2d false %d | sign %+d %.0f ms\n",
+    std::printf("seed %4d frames %2zu contrast %.2f step %.1f | dice %.3f mad %.2f hd95 %5.2f dV %+6.1f%% | extra %d missed %d | needles %2d/%2d false %d | sign %+d | segment %.0f ms needles %.0f ms\n",
                 s, ph.sweep.frames.size(), ph.drawn.contrast, ph.drawn.step_mm, a.dice, a.mean_boundary_mm, a.hd95_mm, dv, extra, missed, na.found,
-                na.truth_count, na.false_needles, seg.report.edge_sign, ms);
+                na.truth_count, na.false_needles, seg.report.edge_sign, segment_ms, needles_ms);
     if (std::getenv("FRAMES"))
       for (size_t k = 0; k < ph.sweep.frames.size(); ++k) {
         const double z = ph.sweep.frames[k].z_mm;
