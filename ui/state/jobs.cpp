@@ -44,6 +44,11 @@ bool JobRunner::start(const std::string& name, Work work) {
 }
 
 void JobRunner::collect(AppState& state) {
+  // Finished jobs leave jobs_ before any commit runs: a commit may start a job (the approval's
+  // and the calibration's commits refresh the records view), and a start() while this loop
+  // walked jobs_ reallocated the vector under its iterator; the erase then destroyed the new
+  // job's running thread (std::terminate) or wrote freed memory (SIGSEGV).
+  std::vector<std::unique_ptr<Job>> finished;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     Job& j = **it;
     JobView& view = state.jobs[j.name];
@@ -55,6 +60,12 @@ void JobRunner::collect(AppState& state) {
       continue;
     }
     j.thread.join();
+    finished.push_back(std::move(*it));
+    it = jobs_.erase(it);
+  }
+  for (const auto& job : finished) {
+    Job& j = *job;
+    JobView& view = state.jobs[j.name];
     view.running = false;
     view.progress = 1.0F;
     view.last_duration_ms = j.duration_ms;
@@ -71,7 +82,6 @@ void JobRunner::collect(AppState& state) {
         state.messages.push_back(state.last_error);
       }
     }
-    it = jobs_.erase(it);
   }
 }
 

@@ -37,8 +37,9 @@ class JobRunner {
   // Starts `work` on a new thread unless a job with this name is running (returns false then).
   bool start(const std::string& name, Work work);
 
-  // UI thread: applies the commits of finished jobs in the order they finished, records
-  // errors (hdr::Error text) and durations in state.jobs, updates running jobs' progress.
+  // UI thread: applies the commits of finished jobs in the order the jobs were started, records
+  // errors (hdr::Error text) and durations in state.jobs, updates running jobs' progress. A
+  // commit may start jobs; their commits apply in a later collect().
   void collect(AppState& state);
 
   bool running(const std::string& name) const;
