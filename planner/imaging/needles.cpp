@@ -21,6 +21,8 @@ bool NeedleOptions::validate(std::string* error) const {
   else if (!(threshold_sd > 0.0 && threshold_sd < 20.0)) m << "NeedleOptions::threshold_sd = " << threshold_sd << ": must be in (0, 20)";
   else if (!(lumen_ratio >= 0.0 && lumen_ratio < 1.0)) m << "NeedleOptions::lumen_ratio = " << lumen_ratio << ": must be in [0, 1)";
   else if (!(shadow_sd > 0.0 && shadow_sd < 20.0)) m << "NeedleOptions::shadow_sd = " << shadow_sd << ": must be in (0, 20)";
+  else if (!(min_sighting_share > 0.0 && min_sighting_share <= 1.0)) m << "NeedleOptions::min_sighting_share = " << min_sighting_share << ": must be in (0, 1]";
+  else if (!(max_sparse_rms_mm > 0.0 && max_sparse_rms_mm <= grid_tolerance_mm)) m << "NeedleOptions::max_sparse_rms_mm = " << max_sparse_rms_mm << ": must be in (0, grid_tolerance_mm]";
   const std::string s = m.str();
   if (error) *error = s;
   return s.empty();
@@ -575,7 +577,32 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
     // A needle comes in through the template from the apex side: its run starts in the first
     // third of the sweep and spans a good part of it; a calcification or a stray bright
     // reflector is seen on a few frames only, anywhere.
-    if (static_cast<int>(best_len) < std::max(o.min_frames, static_cast<int>(zs.size() / 4)) || best_a > zs.size() / 3) continue;
+    bool accept = static_cast<int>(best_len) >= std::max(o.min_frames, static_cast<int>(zs.size() / 4)) && best_a <= zs.size() / 3;
+    if (!accept) {
+      // Or, sparser: first seen in the first third, on at least min_frames + 1 frames and a
+      // quarter of the sweep's, on min_sighting_share of the frames from its first sighting to
+      // its last, and straight: its sightings within max_sparse_rms_mm of the fitted line. In a
+      // bright gland on a bright display a needle shows on about half its frames, with gaps
+      // longer than the run above bridges.
+      size_t first = zs.size(), last = 0;
+      int sightings = 0;
+      for (size_t a = 0; a < zs.size(); ++a) {
+        if (!seen[a]) continue;
+        first = std::min(first, a);
+        last = a;
+        ++sightings;
+      }
+      double sum_sq_mm2 = 0;
+      for (const auto& p : in) sum_sq_mm2 += std::pow(std::hypot(p.x - (ax + bx * p.z), p.y - (ay + by * p.z)), 2);
+      const double rms_mm = in.empty() ? 0.0 : std::sqrt(sum_sq_mm2 / static_cast<double>(in.size()));
+      if (sightings >= std::max(o.min_frames + 1, static_cast<int>(zs.size() / 4)) && first <= zs.size() / 3 &&
+          sightings >= o.min_sighting_share * static_cast<double>(last - first + 1) && rms_mm <= o.max_sparse_rms_mm) {
+        accept = true;
+        best_a = first;
+        best_b = last;
+      }
+    }
+    if (!accept) continue;
     ++tracks;
     const double z_tip = zs[best_b], z_entry = zs[best_a];
     const double z_out = std::min(z_entry, zs.front());

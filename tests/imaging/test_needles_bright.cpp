@@ -2,18 +2,24 @@
 // independent phantom's bright glands (x1.8 / x1.45 over tissue on a display at 72 % grey) clip
 // their own speckle at white, so that a needle (~12 dB above the gland) is no brighter than its
 // surroundings by grey level and the regular test (local mean + k sd) cannot pass; the route
-// finds a white core as thick as a needle with a shadow behind it along the beam.
+// finds a white core as thick as a needle with a shadow behind it along the beam. Such a needle
+// shows on about half its frames; tracking then accepts it by its share of sightings on a
+// straight line (NeedleOptions::min_sighting_share, max_sparse_rms_mm) where it has no unbroken
+// run.
 //
-// Measured on the second phantom (needles found / true, false needles), before the route -> with it:
-//   seed 108 (truncated ends):  0/11 false 0 -> 5/11 false 1
-//   seed 118 (truncated ends):  3/11 false 0 -> 11/11 false 0
-//   seed 207 (tapering ends):   1/7  false 0 -> 7/7  false 0
-//   seed 218 (tapering ends):   4/14 false 0 -> 12/14 false 0
-//   total                       8/43         -> 35/43
-// Whole evaluation sets (eval_second_phantom): 100 30: 246/290 false 3 -> 272/290 false 4;
-// 200 30 taper=1: 212/293 false 3 -> 267/293 false 2; 300 30 mid=0.6: 302/316 false 0 -> same.
-// Our own simulator's evaluation sets (eval_imaging 2000/3000/4000 30, nominal, PSF_SCALE=1.6,
-// GAIN_DB=-6, TEST_NEEDLES=1) print the same figures as before, to the last digit.
+// Measured on the second phantom (needles found / true, false needles): regular route only ->
+// with the saturated route -> with sparse tracks (sightings share and straightness) as well:
+//   seed 108 (truncated ends):  0/11 false 0 -> 5/11 false 1 -> 9/11 false 1
+//   seed 118 (truncated ends):  3/11 false 0 -> 11/11 false 0 -> same
+//   seed 207 (tapering ends):   1/7  false 0 -> 7/7  false 0 -> same
+//   seed 218 (tapering ends):   4/14 false 0 -> 12/14 false 0 -> 13/14 false 0
+//   total                       8/43         -> 35/43        -> 40/43
+// Whole evaluation sets (eval_second_phantom), before the route -> with it -> with sparse tracks:
+// 100 30: 246 -> 272 -> 280 of 290 (false 3, 4, 4); 200 30 taper=1: 212 -> 267 -> 273 of 293
+// (false 3, 2, 2); 300 30 mid=0.6: 302 -> 302 -> 308 of 316 (false 0). Our own simulator's sets
+// (eval_imaging 2000/3000/4000 30 nominal, PSF_SCALE=1.6, GAIN_DB=-6, TEST_NEEDLES=1) print the
+// same needle figures, but for one needle more found with sparse tracks in each of PSF_SCALE=1.6
+// 3000 and GAIN_DB=-6 2000 (no false needle more).
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -30,13 +36,13 @@ namespace {
 struct BrightCase {
   std::uint64_t seed;
   bool taper;
-  int min_found;  // the count measured with the route, less one
+  int min_found;  // the count measured, less one
 };
 
 }  // namespace
 
 TEST_CASE("needles in a bright, saturated gland are found by their white core and shadow") {
-  const BrightCase cases[] = {{108, false, 4}, {118, false, 10}, {207, true, 6}, {218, true, 11}};
+  const BrightCase cases[] = {{108, false, 8}, {118, false, 10}, {207, true, 6}, {218, true, 12}};
   int found = 0, truth = 0;
   for (const auto& c : cases) {
     hdr::test::SecondPhantomOptions o;
@@ -56,7 +62,45 @@ TEST_CASE("needles in a bright, saturated gland are found by their white core an
     truth += n.truth_count;
   }
   CHECK(truth == 43);
-  CHECK(found >= 33);  // 35 measured; 8 before the route
+  CHECK(found >= 38);  // 40 measured; 8 before the route, 35 before sparse tracks
+}
+
+TEST_CASE("a needle seen on about half its frames is tracked by its share of sightings on a straight line") {
+  // Seeds 429 and 515 are from sets not used to choose min_sighting_share and max_sparse_rms_mm.
+  // Each needle shows on roughly every other frame, in gaps of up to five frames, which the
+  // consecutive-run rule (gaps of up to three) cannot bridge.
+  // Measured, run rule only -> with sparse tracks: 108 5/11 -> 9/11 (false 1 both), 111 9/11 ->
+  // 11/11, 429 9/12 -> 12/12, 515 (tapering ends) 8/11 -> 11/11; total 31 -> 43 of 45.
+  const BrightCase cases[] = {{108, false, 8}, {111, false, 10}, {429, false, 11}, {515, true, 10}};
+  int found = 0, truth = 0;
+  for (const auto& c : cases) {
+    hdr::test::SecondPhantomOptions o;
+    o.taper = c.taper;
+    const auto ph = hdr::test::simulate_second_phantom(c.seed, o);
+    const auto* gland = hdr::formats::find_structure(ph.truth_structures, "prostate");
+    REQUIRE(gland != nullptr);
+    const auto n = hdr::imaging::compare_needles(hdr::imaging::detect_needles(ph.sweep), ph.truth_catheters, gland->slices.front().z_mm,
+                                                 gland->slices.back().z_mm);
+    CAPTURE(c.seed);
+    CHECK(n.found >= c.min_found);
+    CHECK(n.false_needles <= 1);
+    found += n.found;
+    truth += n.truth_count;
+  }
+  CHECK(truth == 45);
+  CHECK(found >= 41);  // 43 measured; 31 with the run rule alone
+  // The rule is an option like the others: validated by name.
+  hdr::imaging::NeedleOptions o;
+  std::string error;
+  o.min_sighting_share = 0.0;
+  CHECK_FALSE(o.validate(&error));
+  CHECK(error.find("NeedleOptions::min_sighting_share") != std::string::npos);
+  o.min_sighting_share = 1.5;
+  CHECK_FALSE(o.validate(&error));
+  o = {};
+  o.max_sparse_rms_mm = 3.0;  // wider than the grid tolerance: any echo near a hole would pass
+  CHECK_FALSE(o.validate(&error));
+  CHECK(error.find("NeedleOptions::max_sparse_rms_mm") != std::string::npos);
 }
 
 TEST_CASE("saturated echoes carry the shadow that admitted them, and find_echoes (the segmenter's) has none") {
