@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "planner/formats/structures_io.hpp"
 #include "planner/imaging/evaluation.hpp"
@@ -39,30 +40,40 @@ struct BrightCase {
   int min_found;  // the count measured, less one
 };
 
-}  // namespace
-
-TEST_CASE("needles in a bright, saturated gland are found by their white core and shadow") {
-  const BrightCase cases[] = {{108, false, 8}, {118, false, 10}, {207, true, 6}, {218, true, 12}};
+struct Tally {
   int found = 0, truth = 0;
+};
+
+// Detects the needles of each case's sweep: at least min_found of them found and at most one
+// false needle per sweep (the issue's bound); the totals for the caller's overall floor.
+Tally detect_in_bright_glands(const std::vector<BrightCase>& cases) {
+  Tally t;
   for (const auto& c : cases) {
     hdr::test::SecondPhantomOptions o;
     o.taper = c.taper;
     const auto ph = hdr::test::simulate_second_phantom(c.seed, o);
     REQUIRE(ph.drawn.contrast > 1.0);  // the case is a bright gland (the seed's draw, fixed by the phantom's determinism)
-    const auto needles = hdr::imaging::detect_needles(ph.sweep);
     const auto* gland = hdr::formats::find_structure(ph.truth_structures, "prostate");
     REQUIRE(gland != nullptr);
-    const auto n = hdr::imaging::compare_needles(needles, ph.truth_catheters, gland->slices.front().z_mm, gland->slices.back().z_mm);
+    const auto n = hdr::imaging::compare_needles(hdr::imaging::detect_needles(ph.sweep), ph.truth_catheters, gland->slices.front().z_mm,
+                                                 gland->slices.back().z_mm);
     std::printf("bright gland: second phantom seed %llu taper %d contrast %.2f: needles %d/%d false %d\n", static_cast<unsigned long long>(c.seed),
                 c.taper ? 1 : 0, ph.drawn.contrast, n.found, n.truth_count, n.false_needles);
     CAPTURE(c.seed);
     CHECK(n.found >= c.min_found);
     CHECK(n.false_needles <= 1);
-    found += n.found;
-    truth += n.truth_count;
+    t.found += n.found;
+    t.truth += n.truth_count;
   }
-  CHECK(truth == 43);
-  CHECK(found >= 38);  // 40 measured; 8 before the route, 35 before sparse tracks
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("needles in a bright, saturated gland are found by their white core and shadow") {
+  const Tally t = detect_in_bright_glands({{108, false, 8}, {118, false, 10}, {207, true, 6}, {218, true, 12}});
+  CHECK(t.truth == 43);
+  CHECK(t.found >= 38);  // 40 measured; 8 before the route, 35 before sparse tracks
 }
 
 TEST_CASE("a needle seen on about half its frames is tracked by its share of sightings on a straight line") {
@@ -71,24 +82,9 @@ TEST_CASE("a needle seen on about half its frames is tracked by its share of sig
   // consecutive-run rule (gaps of up to three) cannot bridge.
   // Measured, run rule only -> with sparse tracks: 108 5/11 -> 9/11 (false 1 both), 111 9/11 ->
   // 11/11, 429 9/12 -> 12/12, 515 (tapering ends) 8/11 -> 11/11; total 31 -> 43 of 45.
-  const BrightCase cases[] = {{108, false, 8}, {111, false, 10}, {429, false, 11}, {515, true, 10}};
-  int found = 0, truth = 0;
-  for (const auto& c : cases) {
-    hdr::test::SecondPhantomOptions o;
-    o.taper = c.taper;
-    const auto ph = hdr::test::simulate_second_phantom(c.seed, o);
-    const auto* gland = hdr::formats::find_structure(ph.truth_structures, "prostate");
-    REQUIRE(gland != nullptr);
-    const auto n = hdr::imaging::compare_needles(hdr::imaging::detect_needles(ph.sweep), ph.truth_catheters, gland->slices.front().z_mm,
-                                                 gland->slices.back().z_mm);
-    CAPTURE(c.seed);
-    CHECK(n.found >= c.min_found);
-    CHECK(n.false_needles <= 1);
-    found += n.found;
-    truth += n.truth_count;
-  }
-  CHECK(truth == 45);
-  CHECK(found >= 41);  // 43 measured; 31 with the run rule alone
+  const Tally t = detect_in_bright_glands({{108, false, 8}, {111, false, 10}, {429, false, 11}, {515, true, 10}});
+  CHECK(t.truth == 45);
+  CHECK(t.found >= 41);  // 43 measured; 31 with the run rule alone
   // The rule is an option like the others: validated by name.
   hdr::imaging::NeedleOptions o;
   std::string error;
