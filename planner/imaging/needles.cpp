@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "planner/imaging/cv_convert.hpp"
+#include "planner/imaging/robust_stats.hpp"
 
 namespace hdr::imaging {
 
@@ -129,12 +130,6 @@ GreyLevels grey_levels(const GrayImage& image) {
   return g;
 }
 
-double median_of(std::vector<double>& v) {
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
-
 // Shadow behind a core at (x, y) along the beam (ux, uy): the mean grey of the band on the beam
 // line minus the median of the flank bands, over the flanks' robust sd (1.4826 MAD); negative
 // when darker. Empty when too little of it lies in the sector (pixels of value 0 are outside).
@@ -169,11 +164,8 @@ std::optional<double> shadow_contrast_sd(const GrayImage& image, double x, doubl
     }
   }
   if (n_centre == 0 || flanks.size() < 8) return std::nullopt;
-  const double level = median_of(flanks);
-  std::vector<double> deviation;
-  deviation.reserve(flanks.size());
-  for (double v : flanks) deviation.push_back(std::abs(v - level));
-  const double sd = std::max(1.4826 * median_of(deviation), kMinFlankSd);
+  const double level = upper_median_in_place(flanks);
+  const double sd = std::max(robust_sd_in_place(flanks, level), kMinFlankSd);
   return (centre / n_centre - level) / sd;
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "planner/common/error.hpp"
+#include "planner/imaging/robust_stats.hpp"
 #include "planner/imaging/segment_contour.hpp"
 #include "planner/imaging/segment_frames.hpp"
 #include "planner/imaging/segment_start.hpp"
@@ -93,8 +94,7 @@ double rectum_radius(const Prepared& p) {
     outer.push_back(std::clamp(edge, r0 + 1.5, r0 + 8.0));
   }
   if (outer.empty()) return 13.5;
-  std::nth_element(outer.begin(), outer.begin() + static_cast<std::ptrdiff_t>(outer.size() / 2), outer.end());
-  return outer[outer.size() / 2];
+  return upper_median_in_place(outer);
 }
 
 

@@ -8,6 +8,7 @@
 #include "planner/common/error.hpp"
 #include "planner/imaging/cv_convert.hpp"
 #include "planner/imaging/needles.hpp"
+#include "planner/imaging/robust_stats.hpp"
 
 namespace hdr::imaging::seg {
 
@@ -93,8 +94,7 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
               if (at(head_x + a * ux - ww * uy, head_y + a * uy + ww * ux, &v)) ring.push_back(v);
             }
         if (ring.size() < 8) continue;
-        std::nth_element(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(ring.size() / 2), ring.end());
-        const double tissue = static_cast<double>(ring[ring.size() / 2]);
+        const double tissue = static_cast<double>(upper_median_in_place(ring));
         // Mean of the frame over `offsets` along (ox, oy) at distance d from the head along (dx, dy).
         auto profile = [&](double d, double dx, double dy, double ox, double oy, std::initializer_list<double> offsets) {
           double sum = 0;
@@ -117,13 +117,8 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
         side_hw.push_back(std::max(half_width(uy, -ux, ux, uy, {-0.25, 0.0, 0.25, 0.5}), half_width(-uy, ux, ux, uy, {-0.25, 0.0, 0.25, 0.5})));
         front_hw.push_back(half_width(-ux, -uy, -uy, ux, {-0.3, 0.0, 0.3}));
       }
-      auto median = [](std::vector<double> x) {
-        if (x.empty()) return 0.0;
-        std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(x.size() / 2), x.end());
-        return x[x.size() / 2];
-      };
-      const double skirt_side = kSkirtPerHalfWidth * median(side_hw);
-      const double skirt_front = kSkirtPerHalfWidth * median(front_hw);
+      const double skirt_side = side_hw.empty() ? 0.0 : kSkirtPerHalfWidth * upper_median_in_place(side_hw);
+      const double skirt_front = front_hw.empty() ? 0.0 : kSkirtPerHalfWidth * upper_median_in_place(front_hw);
       for (const Echo& e : echoes) {
         if (e.width_mm > 8.0) continue;
         const double rr = std::hypot(e.x_mm, e.y_mm);
@@ -265,14 +260,13 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
           t.push_back(p.texture[k].at<float>(r, c));
         }
     if (w.empty()) continue;
-    std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(w.size() / 2), w.end());
-    std::nth_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end());
-    p.speckle_sd[k] = static_cast<double>(t[t.size() / 2]);
+    const float frame_median = upper_median_in_place(w);
+    p.speckle_sd[k] = static_cast<double>(upper_median_in_place(t));
     // Dark and speckle-free, then grown back over the rim the texture window blurs (a pixel
     // within half the window of the fluid's edge sees the tissue beyond it), dark pixels only.
     // When that is most of the dark region, the dark region is fluid with its rim; otherwise
     // the dark region is mostly textured (a dark gland at low gain) and only that part is fluid.
-    const cv::Mat dark = (m < 0.25 * static_cast<double>(w[w.size() / 2])) & p.mask;
+    const cv::Mat dark = (m < 0.25 * static_cast<double>(frame_median)) & p.mask;
     cv::Mat fluid = dark & (p.texture[k] < kFluidTextureShare * p.speckle_sd[k]);
     cv::dilate(fluid, fluid, rim_kernel);
     fluid &= dark;
@@ -310,11 +304,8 @@ Prepared prepare(const Sweep& sweep, const SegmentationOptions& o) {
     for (int c = 0; c < mid.cols; c += 2)
       if (p.mask.at<std::uint8_t>(r, c)) v.push_back(mid.at<float>(r, c));
   require(v.size() > 20, "segment: the imaged region is too small");
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  const float med = v[v.size() / 2];
-  for (auto& x : v) x = std::abs(x - med);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  p.scale = std::max(1.0, 1.4826 * static_cast<double>(v[v.size() / 2]));
+  const float med = upper_median_in_place(v);
+  p.scale = std::max(1.0, robust_sd_in_place(v, med));
   return p;
 }
 
