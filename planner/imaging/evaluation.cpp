@@ -188,6 +188,7 @@ NeedleAgreement compare_needles(const std::vector<formats::Catheter>& test, cons
                                 double z_lo, double z_hi, double tol) {
   NeedleAgreement r;
   r.truth_count = static_cast<int>(truth.size());
+  r.truth_match.assign(truth.size(), -1);
   struct Pair {
     double d;
     size_t i, j;
@@ -211,6 +212,7 @@ NeedleAgreement compare_needles(const std::vector<formats::Catheter>& test, cons
     if (p.d > tol) break;
     if (ut[p.i] || uu[p.j]) continue;
     ut[p.i] = uu[p.j] = 1;
+    r.truth_match[p.j] = static_cast<int>(p.i);
     ++r.found;
     err += p.d;
   }

@@ -39,6 +39,7 @@ struct NeedleAgreement {
   int found = 0;            // matched within tolerance
   int false_needles = 0;    // detections matched to nothing
   double mean_error_mm = 0.0;  // over matched pairs
+  std::vector<int> truth_match;  // per true needle: the index of the detection matched to it, -1 if none
 };
 
 NeedleAgreement compare_needles(const std::vector<formats::Catheter>& test, const std::vector<formats::Catheter>& truth,

@@ -6,6 +6,7 @@
 //   keys (the Python phantom's names): taper=0|1 mid contrast step needles psf_l psf_a dr gain
 //   bgmod atten depth sx. A key left out is drawn from the seed (or its default).
 // With FRAMES=1 in the environment, prints per frame the truth's and the automatic contour's area;
+// with NEEDLES=1, the true needles missed and the false ones (at mid-gland, and their tips);
 // with DUMP=1, writes /tmp/alt_s<seed>_f<k>.png with the truth (white) and the automatic (black)
 // prostate contours drawn in.
 #include <algorithm>
@@ -77,6 +78,36 @@ void draw_contours(hdr::imaging::GrayImage& im, const Structure* s, double z_mm,
   }
 }
 
+// Per frame (in z order) what find_needle_echoes saw within 1.5 mm of the needle's line: '-' the
+// needle is not in the frame, '.' no echo, 'o' an echo detect_needles keeps, 'w' one too wide,
+// 'b' one with a lumen or a stronger echo behind it, 'g' one off the template grid.
+std::string sightings(const hdr::imaging::Sweep& sweep, const hdr::formats::Catheter& c) {
+  const hdr::imaging::NeedleOptions o;
+  std::vector<size_t> order(sweep.frames.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sweep.frames[a].z_mm < sweep.frames[b].z_mm; });
+  const auto& tip = c.path_mm.front();
+  const auto& end = c.path_mm.back();
+  std::string out;
+  for (size_t k : order) {
+    const double z = sweep.frames[k].z_mm;
+    if (z > tip[2] + 1e-6) {
+      out += '-';
+      continue;
+    }
+    const double t = (z - tip[2]) / (end[2] - tip[2]), x = tip[0] + t * (end[0] - tip[0]), y = tip[1] + t * (end[1] - tip[1]);
+    char mark = '.';
+    for (const auto& e : hdr::imaging::find_needle_echoes(sweep.frames[k].image, o)) {
+      if (std::hypot(e.x_mm - x, e.y_mm - y) > 1.5) continue;
+      const double gx = std::round(e.x_mm / o.grid_mm) * o.grid_mm, gy = std::round(e.y_mm / o.grid_mm) * o.grid_mm;
+      const char m = e.width_mm > o.max_width_mm ? 'w' : (e.behind_ratio < o.lumen_ratio || e.behind_stronger) ? 'b' : std::hypot(e.x_mm - gx, e.y_mm - gy) > o.grid_tolerance_mm ? 'g' : 'o';
+      if (mark == '.' || m == 'o') mark = m;
+    }
+    out += mark;
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,6 +148,23 @@ int main(int argc, char** argv) {
         const double z = ph.sweep.frames[k].z_mm;
         std::printf("   f%02zu z %6.1f truth %6.1f auto %6.1f mm2\n", k, z, area_at_mm2(truth, z), area_at_mm2(test, z));
       }
+    if (std::getenv("NEEDLES")) {
+      const double z_mid = 0.5 * (truth->slices.front().z_mm + truth->slices.back().z_mm);
+      auto describe = [&](const char* what, const hdr::formats::Catheter& c) {
+        const auto& tip = c.path_mm.front();
+        const auto& end = c.path_mm.back();
+        const double t = (z_mid - tip[2]) / (end[2] - tip[2]);
+        std::printf("   %s at (%5.1f, %5.1f) tip z %6.1f\n", what, tip[0] + t * (end[0] - tip[0]), tip[1] + t * (end[1] - tip[1]), tip[2]);
+      };
+      std::vector<char> matched(needles.size(), 0);
+      for (size_t j = 0; j < ph.truth_catheters.size(); ++j)
+        if (na.truth_match[j] < 0) {
+          describe("missed", ph.truth_catheters[j]);
+          std::printf("     frames: %s\n", sightings(ph.sweep, ph.truth_catheters[j]).c_str());
+        } else matched[static_cast<size_t>(na.truth_match[j])] = 1;
+      for (size_t i = 0; i < needles.size(); ++i)
+        if (!matched[i]) describe("false ", needles[i]);
+    }
     if (std::getenv("DUMP"))
       for (size_t k = 0; k < ph.sweep.frames.size(); ++k) {
         auto im = ph.sweep.frames[k].image;
