@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "planner/common/error.hpp"
+#include "planner/dose/cpu_features.hpp"
 #include "planner/dose/kernel_loop.hpp"
 #include "planner/dose/run_table.hpp"
 #include "planner/dose/tg43.hpp"
@@ -30,14 +31,9 @@ void loop_generic(const float* q, int nr, int nt, float L, const float* x, const
 }
 
 // Chosen once: the AVX2+FMA build where the CPU has both, baseline x86-64 otherwise.
-bool cpu_has_avx2_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-}
-
 template <bool Acc>
 LoopFn pick_loop() {
-  return cpu_has_avx2_fma() ? &loop_avx2<Acc> : &loop_generic<Acc>;
+  return detail::cpu_has_avx2_fma() ? &loop_avx2<Acc> : &loop_generic<Acc>;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "planner/common/error.hpp"
+#include "planner/dose/cpu_features.hpp"
 
 // Every function that uses AVX2 carries the target attribute (the file is compiled for
 // baseline x86-64); callers check run_path_available() first.
@@ -16,11 +17,6 @@ namespace hdr::dose {
 namespace {
 
 std::atomic<bool> g_forced_off{false};
-
-bool cpu_has_avx2_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-}
 
 // One group of 8 points against one run: what is the same for every lane.
 struct alignas(32) Prep {
@@ -405,7 +401,7 @@ HDR_AVX2 void accumulate_avx2(std::span<const WeightedRun> runs, const float* xs
 
 }  // namespace
 
-bool run_path_available() { return cpu_has_avx2_fma() && !g_forced_off.load(); }
+bool run_path_available() { return detail::cpu_has_avx2_fma() && !g_forced_off.load(); }
 void force_closed_form_only_for_tests(bool on) { g_forced_off.store(on); }
 
 ClosedFormQueue::ClosedFormQueue(const Tg43Kernel& kernel, bool accumulate)
