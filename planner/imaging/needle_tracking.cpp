@@ -36,6 +36,7 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
       if (e.width_mm > o.max_width_mm || e.behind_ratio < o.lumen_ratio || e.behind_stronger) continue;
       const int i = static_cast<int>(std::lround(e.x_mm / o.grid_mm)), j = static_cast<int>(std::lround(e.y_mm / o.grid_mm));
       if (std::hypot(e.x_mm - i * o.grid_mm, e.y_mm - j * o.grid_mm) > o.grid_tolerance_mm) continue;
+      if (std::abs(i * o.grid_mm) > o.template_half_width_mm + 1e-9) continue;  // no template hole there
       by_hole[{i, j}].push_back({e.x_mm, e.y_mm, sweep.frames[k].z_mm, zi});
     }
   }

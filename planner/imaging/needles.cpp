@@ -18,6 +18,7 @@ bool NeedleOptions::validate(std::string* error) const {
   if (!(grid_mm >= 1.0 && grid_mm <= 20.0)) m << "NeedleOptions::grid_mm = " << grid_mm << ": must be in 1..20 mm";
   else if (!(grid_tolerance_mm > 0.0 && grid_tolerance_mm <= 0.5 * grid_mm)) m << "NeedleOptions::grid_tolerance_mm = " << grid_tolerance_mm << ": must be in (0, grid_mm/2]";
   else if (!(max_width_mm > 0.5 && max_width_mm <= 10.0)) m << "NeedleOptions::max_width_mm = " << max_width_mm << ": must be in (0.5, 10] mm";
+  else if (!(template_half_width_mm >= grid_mm && template_half_width_mm <= 100.0)) m << "NeedleOptions::template_half_width_mm = " << template_half_width_mm << ": must be in grid_mm..100 mm";
   else if (min_frames < 1 || min_frames > 50) m << "NeedleOptions::min_frames = " << min_frames << ": must be in 1..50";
   else if (!(threshold_sd > 0.0 && threshold_sd < 20.0)) m << "NeedleOptions::threshold_sd = " << threshold_sd << ": must be in (0, 20)";
   else if (!(lumen_ratio >= 0.0 && lumen_ratio < 1.0)) m << "NeedleOptions::lumen_ratio = " << lumen_ratio << ": must be in [0, 1)";
@@ -199,6 +200,18 @@ double run_through_mm(const GrayImage& image, const cv::Mat& mask, cv::Point ori
   return hi - lo;
 }
 
+// Whether the frame images the points `reach_mm` to either side of (x, y) across the beam
+// (ux, uy): a white run cut off by the sector's edge has no measurable width, and the rectal
+// wall's band clipped at white looked as narrow as a needle there (second phantom, seed 227).
+bool imaged_across(const GrayImage& image, double x, double y, double ux, double uy, double reach_mm) {
+  for (double side : {-1.0, 1.0}) {
+    const int c = static_cast<int>(std::lround(image.col_of_x(x - side * reach_mm * uy)));
+    const int r = static_cast<int>(std::lround(image.row_of_y(y + side * reach_mm * ux)));
+    if (c < 0 || r < 0 || c >= image.width || r >= image.height || image.at(c, r) == 0) return false;
+  }
+  return true;
+}
+
 // Centres of the white cores in `white_mask` (pixels, column/row of the mask): the points at
 // least kMinWhiteCoreRadius_mm and at most half a needle's width from the mask's edge that are
 // the thickest within kWhiteCoreSpacing_mm along rows and columns (a flat top's points merged
@@ -246,7 +259,7 @@ void add_saturated_echoes(const GrayImage& image, const cv::Mat& sm, const cv::M
     const double ux = x / range, uy = y / range;
     // No wider across the beam than a needle: not a bright band (the rectal wall).
     const double width = run_through_mm(image, white_mask, origin, x, y, -uy, ux);
-    if (width > o.max_width_mm) continue;
+    if (width > o.max_width_mm || !imaged_across(image, x, y, ux, uy, o.max_width_mm)) continue;
     const bool known = std::any_of(out.begin(), out.end(), [&](const Echo& e) { return std::hypot(e.x_mm - x, e.y_mm - y) < kSameEcho_mm; });
     if (known) continue;
     const std::optional<double> shadow = shadow_contrast_sd(image, x, y, ux, uy);

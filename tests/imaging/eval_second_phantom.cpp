@@ -7,6 +7,7 @@
 //   bgmod atten depth sx. A key left out is drawn from the seed (or its default).
 // With FRAMES=1 in the environment, prints per frame the truth's and the automatic contour's area;
 // with NEEDLES=1, the true needles missed and the false ones (at mid-gland, and their tips);
+// with ECHO_AT=x,y, every echo find_needle_echoes reports within 2 mm of (x, y), per frame;
 // with DUMP=1, writes /tmp/alt_s<seed>_f<k>.png with the truth (white) and the automatic (black)
 // prostate contours drawn in.
 #include <algorithm>
@@ -164,6 +165,14 @@ int main(int argc, char** argv) {
         } else matched[static_cast<size_t>(na.truth_match[j])] = 1;
       for (size_t i = 0; i < needles.size(); ++i)
         if (!matched[i]) describe("false ", needles[i]);
+    }
+    if (const char* at = std::getenv("ECHO_AT")) {
+      double x0 = 0, y0 = 0;
+      std::sscanf(at, "%lf,%lf", &x0, &y0);
+      for (size_t k = 0; k < ph.sweep.frames.size(); ++k)
+        for (const auto& e : hdr::imaging::find_needle_echoes(ph.sweep.frames[k].image))
+          if (std::hypot(e.x_mm - x0, e.y_mm - y0) < 2.0)
+            std::printf("  f%zu echo (%.1f,%.1f) sat %d str %.1f width %.2f len %.2f behind %.2f bs %d shadow %.2f\n", k, e.x_mm, e.y_mm, e.saturated, e.strength, e.width_mm, e.length_mm, e.behind_ratio, e.behind_stronger, e.shadow_sd);
     }
     if (std::getenv("DUMP"))
       for (size_t k = 0; k < ph.sweep.frames.size(); ++k) {
