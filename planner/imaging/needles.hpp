@@ -74,7 +74,8 @@ struct NeedleOptions {
   // route alone 458, 6 false); at 1.5: 549 with 7 false; at 3: 511 with 6 false. With sparse
   // tracks, on all 150 sweeps (sets 100-500): at 2, 1429/1496 found with 9 false (the tapering
   // sets 93.2 % and 94.1 %: bright glands' needles whose shadow measured -1.3..-1.7 sd); at
-  // 1.2, 1448 with 13 false (each set >= 95.2 %); our simulator's sets unchanged.
+  // 1.2, 1448 with 13 false (each set >= 95.2 %), 11 once template_half_width_mm and the
+  // sector-edge test refused the impossible ones; our simulator's sets unchanged.
   double shadow_sd = 1.2;
   // A needle not seen on a run of frames (gaps of up to 3 frames) is still tracked when it shows
   // on min_sighting_share of the frames from its first sighting to its last and those sightings
