@@ -11,6 +11,15 @@
 
 namespace hdr::imaging {
 
+EchoRefusal tracking_refusal(const Echo& e, const NeedleOptions& o) {
+  if (e.width_mm > o.max_width_mm) return EchoRefusal::too_wide;
+  if (e.behind_ratio < o.lumen_ratio || e.behind_stronger) return EchoRefusal::lumen_or_tail;
+  const int i = static_cast<int>(std::lround(e.x_mm / o.grid_mm)), j = static_cast<int>(std::lround(e.y_mm / o.grid_mm));
+  if (std::hypot(e.x_mm - i * o.grid_mm, e.y_mm - j * o.grid_mm) > o.grid_tolerance_mm) return EchoRefusal::off_grid;
+  if (std::abs(i * o.grid_mm) > o.template_half_width_mm + 1e-9) return EchoRefusal::outside_template;  // no template hole there
+  return EchoRefusal::none;
+}
+
 std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOptions& o, NeedleReport* report) {
   std::string why;
   require(o.validate(&why), why);
@@ -33,10 +42,8 @@ std::vector<formats::Catheter> detect_needles(const Sweep& sweep, const NeedleOp
     if (report) report->echoes_per_frame.push_back(static_cast<int>(echoes.size()));
     const size_t zi = static_cast<size_t>(std::lower_bound(zs.begin(), zs.end(), sweep.frames[k].z_mm - 1e-6) - zs.begin());
     for (const auto& e : echoes) {
-      if (e.width_mm > o.max_width_mm || e.behind_ratio < o.lumen_ratio || e.behind_stronger) continue;
+      if (tracking_refusal(e, o) != EchoRefusal::none) continue;
       const int i = static_cast<int>(std::lround(e.x_mm / o.grid_mm)), j = static_cast<int>(std::lround(e.y_mm / o.grid_mm));
-      if (std::hypot(e.x_mm - i * o.grid_mm, e.y_mm - j * o.grid_mm) > o.grid_tolerance_mm) continue;
-      if (std::abs(i * o.grid_mm) > o.template_half_width_mm + 1e-9) continue;  // no template hole there
       by_hole[{i, j}].push_back({e.x_mm, e.y_mm, sweep.frames[k].z_mm, zi});
     }
   }

@@ -102,6 +102,11 @@ std::vector<Echo> find_echoes(const GrayImage& image, const NeedleOptions& optio
 // +40 % and failing test_second_phantom's floors. Whether it should see them is the segmenter's call.
 std::vector<Echo> find_needle_echoes(const GrayImage& image, const NeedleOptions& options = {});
 
+// Why detect_needles' tracking leaves a frame's echo out (none: it keeps it, at its nearest
+// template hole). Public so that evaluations can say why a true needle went unseen.
+enum class EchoRefusal { none, too_wide, lumen_or_tail, off_grid, outside_template };
+EchoRefusal tracking_refusal(const Echo& echo, const NeedleOptions& options);
+
 struct NeedleReport {
   std::vector<int> echoes_per_frame;
   int candidate_tracks = 0;

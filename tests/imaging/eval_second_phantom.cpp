@@ -81,7 +81,8 @@ void draw_contours(hdr::imaging::GrayImage& im, const Structure* s, double z_mm,
 
 // Per frame (in z order) what find_needle_echoes saw within 1.5 mm of the needle's line: '-' the
 // needle is not in the frame, '.' no echo, 'o' an echo detect_needles keeps, 'w' one too wide,
-// 'b' one with a lumen or a stronger echo behind it, 'g' one off the template grid.
+// 'b' one with a lumen or a stronger echo behind it, 'g' one off the template grid, 't' one
+// beyond the template's columns (hdr::imaging::EchoRefusal, in that order).
 std::string sightings(const hdr::imaging::Sweep& sweep, const hdr::formats::Catheter& c) {
   const hdr::imaging::NeedleOptions o;
   std::vector<size_t> order(sweep.frames.size());
@@ -100,8 +101,8 @@ std::string sightings(const hdr::imaging::Sweep& sweep, const hdr::formats::Cath
     char mark = '.';
     for (const auto& e : hdr::imaging::find_needle_echoes(sweep.frames[k].image, o)) {
       if (std::hypot(e.x_mm - x, e.y_mm - y) > 1.5) continue;
-      const double gx = std::round(e.x_mm / o.grid_mm) * o.grid_mm, gy = std::round(e.y_mm / o.grid_mm) * o.grid_mm;
-      const char m = e.width_mm > o.max_width_mm ? 'w' : (e.behind_ratio < o.lumen_ratio || e.behind_stronger) ? 'b' : std::hypot(e.x_mm - gx, e.y_mm - gy) > o.grid_tolerance_mm ? 'g' : 'o';
+      static_assert(static_cast<int>(hdr::imaging::EchoRefusal::outside_template) == 4, "one mark per refusal, in order");
+      const char m = "owbgt"[static_cast<int>(hdr::imaging::tracking_refusal(e, o))];
       if (mark == '.' || m == 'o') mark = m;
     }
     out += mark;
