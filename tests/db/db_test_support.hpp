@@ -104,6 +104,24 @@ inline CalibrationInput calibration(const std::string& status = "pass", double s
   return c;
 }
 
+// Something of every record kind in `store`: small_plan() imported for patient P1 and approved
+// by both roles, an accepted calibration, and a delivery session with three dwells' progress
+// and an interruption (status interrupted). Returns the plan's id.
+inline Id add_treatment_history(RecordStore& store, const Team& t) {
+  const auto plan = small_plan();
+  const Id id = store.import_plan(t.physician, "P1", plan);
+  store.approve(t.physician, id);
+  store.approve(t.physicist, id);
+  store.record_calibration(t.physicist, calibration(), true, "");
+  const auto t0 = parse_iso8601("2026-11-27T10:00:00Z", "t");
+  const Id s = store.begin_session(t.therapist, SessionStart{id, "mHDR-v2", "D36A-1234", 41000.0, t0, std::nullopt, 1, {}});
+  for (size_t i = 0; i < 3; ++i)
+    store.record_dwell_progress(t.therapist, s, DwellProgress{static_cast<int>(i), plan.dwells[i].catheter, plan.dwells[i].position_mm, plan.dwells[i].time_s, plan.dwells[i].time_s});
+  store.add_interruption(t.therapist, s, t0, "door opened");
+  store.set_session_status(t.therapist, s, SessionStatus::interrupted, t0);
+  return id;
+}
+
 // Runs SQL on the file with the sqlite3 C API directly, behind the record store's back.
 inline void exec_sql(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* db = nullptr;
